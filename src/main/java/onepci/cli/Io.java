@@ -1,0 +1,8 @@
+package onepci.cli;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.Map;
+
+/** The process's streams and environment, injected so that tests can run every command in-process. */
+public record Io(InputStream in, PrintStream out, PrintStream err, Map<String, String> env) {}

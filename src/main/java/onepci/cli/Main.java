@@ -1,0 +1,69 @@
+package onepci.cli;
+
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.io.BufferedOutputStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code one-pci COMMAND [OPTIONS]}: the entry point. Only {@link #main} exits the process; every
+ * command takes its streams from an {@link Io} so that it runs the same in tests.
+ */
+public final class Main {
+
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_FAILURE = 1;
+  /** Wrong command line, as sysexits.h's EX_USAGE. */
+  public static final int EXIT_USAGE = 64;
+
+  private final Map<String, Command> commands = new LinkedHashMap<>();
+
+  public Main() {
+    commands.put("probe", new ProbeCommand());
+  }
+
+  public static void main(String[] args) {
+    // Output is UTF-8 whatever the locale: OpenNebula runs probes with LANG=C.
+    PrintStream out =
+        new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
+    PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+    int status = new Main().run(List.of(args), new Io(System.in, out, err, System.getenv()));
+    out.flush();
+    err.flush();
+    System.exit(status);
+  }
+
+  public int run(List<String> args, Io io) {
+    if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h") || args.get(0).equals("help")) {
+      usage(io.out());
+      return args.isEmpty() ? EXIT_USAGE : EXIT_OK;
+    }
+    Command c = commands.get(args.get(0));
+    if (c == null) {
+      io.err().println("one-pci: unknown command '" + args.get(0) + "'");
+      usage(io.err());
+      return EXIT_USAGE;
+    }
+    try {
+      return c.run(args.subList(1, args.size()), io);
+    } catch (UsageException e) {
+      io.err().println("one-pci " + e.getMessage());
+      io.err().println("usage: one-pci " + c.synopsis());
+      return EXIT_USAGE;
+    } finally {
+      io.out().flush();
+    }
+  }
+
+  private void usage(PrintStream s) {
+    s.println("usage: one-pci COMMAND [OPTIONS]");
+    s.println();
+    for (Command c : commands.values()) {
+      s.println("  one-pci " + c.synopsis());
+    }
+  }
+}

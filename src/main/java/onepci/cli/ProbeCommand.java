@@ -1,0 +1,104 @@
+package onepci.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import onepci.conf.ConfigException;
+import onepci.conf.IdFilter;
+import onepci.conf.PciConf;
+import onepci.one.TemplateVector;
+import onepci.pciids.PciIdsDatabase;
+import onepci.probe.PciProbe;
+import onepci.sysfs.HostPaths;
+
+/** {@code probe}: prints the host's PCI devices as OpenNebula's monitor expects them. */
+final class ProbeCommand implements Command {
+
+  /** The probe's options, parsed apart from running. */
+  record Options(Optional<Path> config, Optional<String> filter, Path root, Optional<Path> pciIds) {
+
+    static Options parse(List<String> argv) throws UsageException {
+      Optional<Path> config = Optional.empty();
+      Optional<String> filter = Optional.empty();
+      Path root = Path.of("/");
+      Optional<Path> pciIds = Optional.empty();
+      Args a = Args.of("probe", argv);
+      while (a.hasNext()) {
+        String w = a.next();
+        switch (w) {
+          case "--config" -> config = Optional.of(Path.of(a.value(w)));
+          case "--filter" -> filter = Optional.of(a.value(w));
+          case "--sysfs-root" -> root = Path.of(a.value(w));
+          case "--pci-ids" -> pciIds = Optional.of(Path.of(a.value(w)));
+          default -> throw Args.unknown("probe", w, Set.of("--config", "--filter", "--sysfs-root", "--pci-ids"));
+        }
+      }
+      return new Options(config, filter, root, pciIds);
+    }
+  }
+
+  @Override
+  public String synopsis() {
+    return "probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE]";
+  }
+
+  @Override
+  public int run(List<String> argv, Io io) throws UsageException {
+    Options o = Options.parse(argv);
+    HostPaths paths = new HostPaths(o.root());
+    try {
+      PciConf conf = o.config().isPresent() ? PciConf.load(o.config().get()) : PciConf.defaults();
+      if (o.filter().isPresent()) {
+        conf = conf.withFilters(PciConf.filters(Path.of("--filter"), o.filter().get()));
+      }
+      conf.warnings().forEach(w -> io.err().println("one-pci probe: warning: " + w));
+
+      Optional<PciIdsDatabase> ids = pciIds(o, paths, io);
+      List<String> warnings = new ArrayList<>();
+      List<TemplateVector> vectors = new PciProbe(paths, conf, ids, warnings::add).run();
+      io.out().print(PciProbe.format(vectors));
+      io.out().flush();
+      warnings.forEach(w -> io.err().println("one-pci probe: warning: " + w));
+      return Main.EXIT_OK;
+    } catch (ConfigException e) {
+      io.err().println("one-pci probe: " + e.getMessage());
+      return Main.EXIT_FAILURE;
+    } catch (IOException e) {
+      io.err().println("one-pci probe: cannot report PCI devices: " + describe(e));
+      return Main.EXIT_FAILURE;
+    }
+  }
+
+  private static Optional<PciIdsDatabase> pciIds(Options o, HostPaths paths, Io io) throws IOException {
+    if (o.pciIds().isPresent()) {
+      Path p = o.pciIds().get();
+      if (!Files.isReadable(p)) {
+        throw new IOException(p + ": --pci-ids names a file that does not exist or cannot be read");
+      }
+      return Optional.of(new PciIdsDatabase(p));
+    }
+    Optional<PciIdsDatabase> found = PciIdsDatabase.find(paths.pciIdsCandidates());
+    if (found.isEmpty() && !paths.isRealRoot()) {
+      found = PciIdsDatabase.find(HostPaths.real().pciIdsCandidates());
+    }
+    if (found.isEmpty()) {
+      io.err().println(
+          "one-pci probe: warning: no pci.ids found (install the pci.ids or hwdata package); devices are named 'Device'");
+    }
+    return found;
+  }
+
+  private static String describe(IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException n) {
+      return n.getFile() + (n.getReason() != null ? ": " + n.getReason() : ": no such file");
+    }
+    if (e instanceof java.nio.file.AccessDeniedException a) {
+      return a.getFile() + ": permission denied";
+    }
+    return e.getMessage();
+  }
+}

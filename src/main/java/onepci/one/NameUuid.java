@@ -1,0 +1,42 @@
+package onepci.one;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.UUID;
+
+/** Name-based UUIDs, version 5 (SHA-1), as RFC 4122 defines them and {@code uuidgen --sha1} makes them. */
+public final class NameUuid {
+
+  /** RFC 4122's namespace for X.500 distinguished names, {@code uuidgen --namespace @x500}. */
+  public static final UUID X500 = UUID.fromString("6ba7b814-9dad-11d1-80b4-00c04fd430c8");
+
+  private NameUuid() {}
+
+  public static UUID sha1(UUID namespace, String name) {
+    MessageDigest sha1;
+    try {
+      sha1 = MessageDigest.getInstance("SHA-1");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is required of every Java runtime", e);
+    }
+    byte[] ns = new byte[16];
+    long msb = namespace.getMostSignificantBits();
+    long lsb = namespace.getLeastSignificantBits();
+    for (int i = 0; i < 8; i++) {
+      ns[i] = (byte) (msb >>> (56 - 8 * i));
+      ns[8 + i] = (byte) (lsb >>> (56 - 8 * i));
+    }
+    sha1.update(ns);
+    byte[] h = sha1.digest(name.getBytes(StandardCharsets.UTF_8));
+    h[6] = (byte) ((h[6] & 0x0f) | 0x50);
+    h[8] = (byte) ((h[8] & 0x3f) | 0x80);
+    long hi = 0;
+    long lo = 0;
+    for (int i = 0; i < 8; i++) {
+      hi = hi << 8 | (h[i] & 0xff);
+      lo = lo << 8 | (h[8 + i] & 0xff);
+    }
+    return new UUID(hi, lo);
+  }
+}

@@ -1,0 +1,173 @@
+package onepci.sysfs;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Every host path this project reads or writes, resolved against one root.
+ *
+ * <p>The root is {@code /} on a real host and a scratch folder in tests ({@code --sysfs-root}).
+ * Nothing else in the code base names {@code /sys}, {@code /etc}, {@code /dev} or {@code /var}.
+ */
+public record HostPaths(Path root) {
+
+  public HostPaths {
+    root = root.toAbsolutePath().normalize();
+  }
+
+  public static HostPaths real() {
+    return new HostPaths(Path.of("/"));
+  }
+
+  public boolean isRealRoot() {
+    return root.getParent() == null;
+  }
+
+  public Path resolve(String relative) {
+    return root.resolve(relative);
+  }
+
+  // --- /sys ---------------------------------------------------------------------------------
+
+  public Path pciDevices() {
+    return root.resolve("sys/bus/pci/devices");
+  }
+
+  public Path pciDevice(PciAddress address) {
+    return pciDevices().resolve(address.toString());
+  }
+
+  public Path pciDrivers() {
+    return root.resolve("sys/bus/pci/drivers");
+  }
+
+  public Path pciDriver(String name) {
+    return pciDrivers().resolve(name);
+  }
+
+  public Path pciDriversProbe() {
+    return root.resolve("sys/bus/pci/drivers_probe");
+  }
+
+  public Path iommuGroups() {
+    return root.resolve("sys/kernel/iommu_groups");
+  }
+
+  public Path iommuGroupDevices(int group) {
+    return iommuGroups().resolve(Integer.toString(group)).resolve("devices");
+  }
+
+  public Path mdevBus(PciAddress address) {
+    return root.resolve("sys/class/mdev_bus").resolve(address.toString());
+  }
+
+  public Path sysModule(String module) {
+    return root.resolve("sys/module").resolve(module);
+  }
+
+  public Path blockDevices() {
+    return root.resolve("sys/class/block");
+  }
+
+  public Path netDevices() {
+    return root.resolve("sys/class/net");
+  }
+
+  public Path vtconsoles() {
+    return root.resolve("sys/class/vtconsole");
+  }
+
+  // --- /proc --------------------------------------------------------------------------------
+
+  public Path procCmdline() {
+    return root.resolve("proc/cmdline");
+  }
+
+  public Path procCpuinfo() {
+    return root.resolve("proc/cpuinfo");
+  }
+
+  public Path procMounts() {
+    return root.resolve("proc/self/mounts");
+  }
+
+  public Path procSwaps() {
+    return root.resolve("proc/swaps");
+  }
+
+  public Path procNetRoute() {
+    return root.resolve("proc/net/route");
+  }
+
+  public Path procModules() {
+    return root.resolve("proc/modules");
+  }
+
+  public Path proc() {
+    return root.resolve("proc");
+  }
+
+  // --- /dev, /etc, /var ---------------------------------------------------------------------
+
+  public Path devVfio() {
+    return root.resolve("dev/vfio");
+  }
+
+  public Path etc() {
+    return root.resolve("etc");
+  }
+
+  public Path udevRenameRules() {
+    return root.resolve("etc/udev/rules.d/99-rename.rules");
+  }
+
+  public Path udevRulesDirs() {
+    return root.resolve("etc/udev/rules.d");
+  }
+
+  public Path modulesLoadDir() {
+    return root.resolve("etc/modules-load.d");
+  }
+
+  public Path libvirtHooks() {
+    return root.resolve("etc/libvirt/hooks");
+  }
+
+  public Path etcGroup() {
+    return root.resolve("etc/group");
+  }
+
+  /** Host-local OpenNebula state that {@code onehost sync} does not wipe. */
+  public Path oneDb() {
+    return root.resolve("var/tmp/one_db");
+  }
+
+  public Path netNameCache() {
+    return oneDb().resolve("pci_net_names");
+  }
+
+  public Path monitorClientPid() {
+    return oneDb().resolve(".monitor_client.pid");
+  }
+
+  /** Where {@code onehost sync} puts the front-end's remotes on a host. */
+  public Path oneRemotes() {
+    return root.resolve("var/tmp/one");
+  }
+
+  /** Root-only state of the vfio hooks; {@code /run} is a tmpfs, gone at reboot like bindings. */
+  public Path vfioState() {
+    return root.resolve("run/one-pci");
+  }
+
+  /** The places lspci's database is found on common distributions, in the order tried. */
+  public List<Path> pciIdsCandidates() {
+    return List.of(
+        root.resolve("usr/share/misc/pci.ids"),
+        root.resolve("usr/share/hwdata/pci.ids"),
+        root.resolve("usr/share/pci.ids"),
+        root.resolve("usr/share/misc/pci.ids.gz"),
+        root.resolve("usr/share/hwdata/pci.ids.gz"),
+        root.resolve("usr/share/pci.ids.gz"));
+  }
+}

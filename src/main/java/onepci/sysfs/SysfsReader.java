@@ -1,0 +1,337 @@
+package onepci.sysfs;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * Reads PCI functions from sysfs under a {@link HostPaths} root.
+ *
+ * <p>Reads are few per device: one listing of the device folder answers every "does it have X"
+ * question, {@code uevent} (when the kernel wrote one) gives the ids and driver in one read, and
+ * everything else is read only when asked for.
+ */
+public final class SysfsReader {
+
+  private final HostPaths paths;
+
+  public SysfsReader(HostPaths paths) {
+    this.paths = paths;
+  }
+
+  public HostPaths paths() {
+    return paths;
+  }
+
+  /**
+   * Every function under {@code /sys/bus/pci/devices}, sorted by address.
+   *
+   * @throws IOException when the folder cannot be listed: the caller must not report "no devices"
+   */
+  public List<PciAddress> list() throws IOException {
+    Path dir = paths.pciDevices();
+    String[] names = dir.toFile().list();
+    if (names == null) {
+      if (!Files.isDirectory(dir)) {
+        throw new NoSuchFileException(dir.toString(), null, "no such directory (is sysfs mounted?)");
+      }
+      throw new IOException(dir + ": cannot be listed (permission denied?)");
+    }
+    List<PciAddress> out = new ArrayList<>(names.length);
+    for (String name : names) {
+      PciAddress a = PciAddress.parseOrNull(name);
+      if (a != null) {
+        out.add(a);
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** The entries of a device's folder: one listing that answers every existence question. */
+  public Set<String> entries(PciAddress address) throws DeviceReadException {
+    String[] names = paths.pciDevice(address).toFile().list();
+    if (names == null) {
+      throw new DeviceReadException(address, "device folder vanished or cannot be listed", null);
+    }
+    return new HashSet<>(Arrays.asList(names));
+  }
+
+  /** Vendor, device and class: what a filter needs, and nothing else. */
+  public PciId identity(PciAddress address) throws DeviceReadException {
+    return identity(address, entries(address));
+  }
+
+  private PciId identity(PciAddress address, Set<String> entries) throws DeviceReadException {
+    Uevent u = entries.contains("uevent") ? uevent(address) : Uevent.EMPTY;
+    if (u.vendor >= 0 && u.device >= 0 && u.classCode >= 0) {
+      return new PciId(u.vendor, u.device, u.classCode);
+    }
+    return new PciId(
+        requiredHex(address, "vendor"), requiredHex(address, "device"), requiredHex(address, "class"));
+  }
+
+  /** Everything this project knows how to say about one function. */
+  public PciDevice read(PciAddress address) throws DeviceReadException {
+    Set<String> entries = entries(address);
+    Uevent u = entries.contains("uevent") ? uevent(address) : Uevent.EMPTY;
+    PciId id =
+        (u.vendor >= 0 && u.device >= 0 && u.classCode >= 0)
+            ? new PciId(u.vendor, u.device, u.classCode)
+            : new PciId(
+                requiredHex(address, "vendor"),
+                requiredHex(address, "device"),
+                requiredHex(address, "class"));
+
+    OptionalInt subVendor = u.subVendor >= 0 ? OptionalInt.of(u.subVendor) : optionalHex(address, entries, "subsystem_vendor");
+    OptionalInt subDevice = u.subDevice >= 0 ? OptionalInt.of(u.subDevice) : optionalHex(address, entries, "subsystem_device");
+    OptionalInt revision = optionalHex(address, entries, "revision");
+
+    OptionalInt numa = OptionalInt.empty();
+    Optional<String> numaText = optionalText(address, entries, "numa_node");
+    if (numaText.isPresent()) {
+      try {
+        int n = Integer.parseInt(numaText.get());
+        numa = n >= 0 ? OptionalInt.of(n) : OptionalInt.empty();
+      } catch (NumberFormatException e) {
+        numa = OptionalInt.empty();
+      }
+    }
+
+    Optional<String> driver =
+        u.driver != null
+            ? Optional.of(u.driver)
+            : entries.contains("driver") ? linkName(address, "driver") : Optional.empty();
+
+    Optional<String> override =
+        optionalText(address, entries, "driver_override").filter(s -> !s.isEmpty() && !s.equals("(null)"));
+
+    SriovRole role;
+    if (entries.contains("physfn")) {
+      Optional<String> parent = linkName(address, "physfn");
+      PciAddress p = parent.map(PciAddress::parseOrNull).orElse(null);
+      role = p != null ? new SriovRole.VirtualFunction(p) : new SriovRole.VirtualFunction(address);
+    } else if (entries.contains("sriov_numvfs") || entries.contains("sriov_totalvfs")) {
+      role =
+          new SriovRole.PhysicalFunction(
+              intOrZero(optionalText(address, entries, "sriov_numvfs")),
+              intOrZero(optionalText(address, entries, "sriov_totalvfs")));
+    } else {
+      role = SriovRole.NONE;
+    }
+
+    return new PciDevice(
+        address,
+        id.vendor(),
+        id.device(),
+        id.classCode(),
+        subVendor,
+        subDevice,
+        revision,
+        numa,
+        entries.contains("iommu_group") ? iommuGroup(address) : OptionalInt.empty(),
+        driver,
+        override,
+        role,
+        entries.contains("virtfn0"),
+        entries.contains("net") ? netInterfaces(address) : List.of(),
+        optionalText(address, entries, "local_cpulist"),
+        optionalText(address, entries, "max_link_speed"),
+        optionalText(address, entries, "max_link_width"));
+  }
+
+  /** The number of the device's IOMMU group, from its {@code iommu_group} link. */
+  public OptionalInt iommuGroup(PciAddress address) {
+    Optional<String> name = linkName(address, "iommu_group");
+    if (name.isEmpty()) {
+      return OptionalInt.empty();
+    }
+    try {
+      return OptionalInt.of(Integer.parseInt(name.get()));
+    } catch (NumberFormatException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  /** The members of an IOMMU group, sorted, from {@code /sys/kernel/iommu_groups/N/devices}. */
+  public List<PciAddress> iommuGroupMembers(int group) throws IOException {
+    Path dir = paths.iommuGroupDevices(group);
+    String[] names = dir.toFile().list();
+    if (names == null) {
+      throw new NoSuchFileException(dir.toString(), null, "IOMMU group folder cannot be listed");
+    }
+    List<PciAddress> out = new ArrayList<>();
+    for (String n : names) {
+      PciAddress a = PciAddress.parseOrNull(n);
+      if (a != null) {
+        out.add(a);
+      }
+    }
+    out.sort(null);
+    return out;
+  }
+
+  /** The network interfaces in the device's {@code net/} folder, sorted by name. */
+  public List<NetInterface> netInterfaces(PciAddress address) {
+    Path net = paths.pciDevice(address).resolve("net");
+    String[] names = net.toFile().list();
+    if (names == null || names.length == 0) {
+      return List.of();
+    }
+    Arrays.sort(names);
+    List<NetInterface> out = new ArrayList<>(names.length);
+    for (String n : names) {
+      Optional<String> port =
+          names.length > 1 ? readSmall(net.resolve(n).resolve("phys_port_name")) : Optional.empty();
+      out.add(new NetInterface(n, port));
+    }
+    return out;
+  }
+
+  /** A text attribute of the device, stripped; empty when missing or unreadable. */
+  public Optional<String> attribute(PciAddress address, String relative) {
+    return readSmall(paths.pciDevice(address).resolve(relative));
+  }
+
+  /** The names in a folder under the device, sorted; empty when there is no such folder. */
+  public List<String> folderNames(Path dir) {
+    String[] names = dir.toFile().list();
+    if (names == null) {
+      return List.of();
+    }
+    Arrays.sort(names);
+    return List.of(names);
+  }
+
+  /** The last path component of a link under the device folder (a driver or group name). */
+  public Optional<String> linkName(PciAddress address, String link) {
+    try {
+      Path target = Files.readSymbolicLink(paths.pciDevice(address).resolve(link));
+      Path name = target.getFileName();
+      return name == null ? Optional.empty() : Optional.of(name.toString());
+    } catch (IOException | UnsupportedOperationException e) {
+      return Optional.empty();
+    }
+  }
+
+  // --- small-file helpers -------------------------------------------------------------------
+
+  /** Reads a small text file, stripped; empty when it is missing or cannot be read. */
+  public static Optional<String> readSmall(Path file) {
+    try {
+      return Optional.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip());
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  private Optional<String> optionalText(PciAddress address, Set<String> entries, String name) {
+    return entries.contains(name) ? attribute(address, name) : Optional.empty();
+  }
+
+  private OptionalInt optionalHex(PciAddress address, Set<String> entries, String name) {
+    Optional<String> text = optionalText(address, entries, name);
+    if (text.isEmpty()) {
+      return OptionalInt.empty();
+    }
+    try {
+      return OptionalInt.of(parseHex(text.get()));
+    } catch (NumberFormatException e) {
+      return OptionalInt.empty();
+    }
+  }
+
+  private int requiredHex(PciAddress address, String name) throws DeviceReadException {
+    Path file = paths.pciDevice(address).resolve(name);
+    String text;
+    try {
+      text = new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).strip();
+    } catch (NoSuchFileException e) {
+      throw new DeviceReadException(address, name + " is missing (the device vanished mid-scan?)", e);
+    } catch (IOException e) {
+      throw new DeviceReadException(address, name + " cannot be read: " + e.getMessage(), e);
+    }
+    try {
+      return parseHex(text);
+    } catch (NumberFormatException e) {
+      throw new DeviceReadException(address, name + " holds '" + text + "', not a hex number", e);
+    }
+  }
+
+  static int parseHex(String text) {
+    String s = text.startsWith("0x") || text.startsWith("0X") ? text.substring(2) : text;
+    if (s.isEmpty() || s.length() > 8) {
+      throw new NumberFormatException(text);
+    }
+    return (int) Long.parseLong(s, 16);
+  }
+
+  private static int intOrZero(Optional<String> text) {
+    if (text.isEmpty() || text.get().isEmpty()) {
+      return 0;
+    }
+    try {
+      return Integer.parseInt(text.get());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private Uevent uevent(PciAddress address) {
+    Optional<String> text = attribute(address, "uevent");
+    return text.map(Uevent::parse).orElse(Uevent.EMPTY);
+  }
+
+  /** The parts of a PCI {@code uevent} this reader uses; -1 or null for what it lacks. */
+  private record Uevent(int vendor, int device, int classCode, int subVendor, int subDevice, String driver) {
+    static final Uevent EMPTY = new Uevent(-1, -1, -1, -1, -1, null);
+
+    static Uevent parse(String text) {
+      int vendor = -1, device = -1, cls = -1, sv = -1, sd = -1;
+      String driver = null;
+      for (String line : text.split("\n")) {
+        int eq = line.indexOf('=');
+        if (eq < 0) {
+          continue;
+        }
+        String key = line.substring(0, eq);
+        String value = line.substring(eq + 1).strip();
+        try {
+          switch (key) {
+            case "DRIVER" -> driver = value;
+            case "PCI_CLASS" -> cls = Integer.parseInt(value, 16);
+            case "PCI_ID" -> {
+              int c = value.indexOf(':');
+              vendor = Integer.parseInt(value.substring(0, c), 16);
+              device = Integer.parseInt(value.substring(c + 1), 16);
+            }
+            case "PCI_SUBSYS_ID" -> {
+              int c = value.indexOf(':');
+              sv = Integer.parseInt(value.substring(0, c), 16);
+              sd = Integer.parseInt(value.substring(c + 1), 16);
+            }
+            default -> {}
+          }
+        } catch (RuntimeException e) {
+          return EMPTY;
+        }
+      }
+      return new Uevent(vendor, device, cls, sv, sd, driver);
+    }
+  }
+
+  /** Whether a path exists under the device folder. */
+  public boolean has(PciAddress address, String relative) {
+    return new File(paths.pciDevice(address).toFile(), relative).exists();
+  }
+}
