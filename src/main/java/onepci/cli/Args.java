@@ -2,7 +2,6 @@ package onepci.cli;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /** A small parser for {@code --name value}, {@code --name=value} and {@code --flag} options. */
 final class Args {
@@ -42,7 +41,7 @@ final class Args {
     return new Args(command, new ArrayList<>(args));
   }
 
-  static UsageException unknown(String command, String word, Set<String> known) {
+  static UsageException unknown(String command, String word, List<String> known) {
     if (word.startsWith("-")) {
       return new UsageException(command + ": unknown option " + word + " (known: " + String.join(", ", known) + ")");
     }

@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import onepci.conf.ConfigException;
 import onepci.conf.IdFilter;
 import onepci.conf.PciConf;
@@ -34,7 +33,7 @@ final class ProbeCommand implements Command {
           case "--filter" -> filter = Optional.of(a.value(w));
           case "--sysfs-root" -> root = Path.of(a.value(w));
           case "--pci-ids" -> pciIds = Optional.of(Path.of(a.value(w)));
-          default -> throw Args.unknown("probe", w, Set.of("--config", "--filter", "--sysfs-root", "--pci-ids"));
+          default -> throw Args.unknown("probe", w, List.of("--config", "--filter", "--sysfs-root", "--pci-ids"));
         }
       }
       return new Options(config, filter, root, pciIds);
