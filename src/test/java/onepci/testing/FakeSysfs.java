@@ -116,7 +116,7 @@ public final class FakeSysfs {
       this.address = address;
       this.dir = dir;
       mkdirs(dir);
-      link(root.resolve("sys/bus/pci/devices").resolve(address.toString()), dir);
+      FakeSysfs.this.link(root.resolve("sys/bus/pci/devices").resolve(address.toString()), dir);
       // what every kernel PCI function has
       file("vendor", "0xffff");
       file("device", "0xffff");
@@ -159,7 +159,7 @@ public final class FakeSysfs {
       return file("local_cpulist", list);
     }
 
-    public Device link(String speed, int width) {
+    public Device pcieLink(String speed, int width) {
       file("max_link_speed", speed);
       return file("max_link_width", Integer.toString(width));
     }
