@@ -161,7 +161,9 @@ public final class PciProbe {
     }
 
     v.add("IOMMU_GROUP", d.iommuGroup().isPresent() ? Integer.toString(d.iommuGroup().getAsInt()) : "-");
-    if (d.subsystemVendor().isPresent() && d.subsystemDevice().isPresent()) {
+    if (d.subsystemVendor().isPresent()
+        && d.subsystemDevice().isPresent()
+        && (d.subsystemVendor().getAsInt() | d.subsystemDevice().getAsInt()) != 0) {
       v.add("SUBSYSTEM_VENDOR", String.format("%04x", d.subsystemVendor().getAsInt()));
       v.add("SUBSYSTEM_DEVICE", String.format("%04x", d.subsystemDevice().getAsInt()));
     }
