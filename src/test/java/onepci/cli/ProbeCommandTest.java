@@ -1,0 +1,99 @@
+package onepci.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import onepci.testing.Cli;
+import onepci.testing.FakeSysfs;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The probe's command line: exit statuses and messages a person or OpenNebula sees. */
+class ProbeCommandTest {
+
+  @TempDir Path tmp;
+
+  @Test
+  void anUnknownOptionIsAUsageError() {
+    Cli.Result r = Cli.run("probe", "--fliter", "10de:*");
+
+    assertThat(r.status()).isEqualTo(64);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err())
+        .isEqualTo(
+            "one-pci probe: unknown option --fliter (known: --config, --filter, --sysfs-root, --pci-ids)\n"
+                + "usage: one-pci probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE]\n");
+  }
+
+  @Test
+  void anOptionWithoutItsValueIsAUsageError() {
+    Cli.Result r = Cli.run("probe", "--config");
+
+    assertThat(r.status()).isEqualTo(64);
+    assertThat(r.err()).startsWith("one-pci probe: --config needs a value\n");
+  }
+
+  @Test
+  void anUnknownCommandIsAUsageError() {
+    Cli.Result r = Cli.run("prbe");
+
+    assertThat(r.status()).isEqualTo(64);
+    assertThat(r.err()).startsWith("one-pci: unknown command 'prbe'\nusage: one-pci COMMAND [OPTIONS]\n");
+  }
+
+  @Test
+  void anInvalidConfigurationFailsTheProbeAndNamesTheFile() throws Exception {
+    FakeSysfs.create(tmp.resolve("host")).device("0000:07:00.0").id(0x10de, 0x2330, 0x030200);
+    Path conf = tmp.resolve("pci.conf");
+    Files.writeString(conf, ":filter: '10de:*,nvidia'\n");
+
+    Cli.Result r = Cli.run("probe", "--config", conf.toString(), "--sysfs-root", tmp.resolve("host").toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err())
+        .isEqualTo("one-pci probe: Invalid configuration " + conf + ": :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'\n");
+  }
+
+  @Test
+  void aMissingConfigurationFailsTheProbe() {
+    Path conf = tmp.resolve("nowhere/pci.conf");
+
+    Cli.Result r = Cli.run("probe", "--config", conf.toString(), "--sysfs-root", tmp.toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("one-pci probe: Invalid configuration " + conf + ": the file does not exist\n");
+  }
+
+  @Test
+  void anInvalidFilterOptionIsRefusedLikeTheFile() {
+    Cli.Result r = Cli.run("probe", "--filter", "10de", "--sysfs-root", tmp.toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("one-pci probe: Invalid configuration --filter: :filter: filter '10de': at least two fields must be given, as in '10de:*'\n");
+  }
+
+  @Test
+  void aPciIdsOptionNamingNoFileFails() {
+    FakeSysfs.create(tmp.resolve("host"));
+    Path ids = tmp.resolve("missing.ids");
+
+    Cli.Result r = Cli.run("probe", "--filter", "*:*", "--sysfs-root", tmp.resolve("host").toString(), "--pci-ids", ids.toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).isEqualTo("one-pci probe: cannot report PCI devices: " + ids + ": --pci-ids names a file that does not exist or cannot be read\n");
+  }
+
+  @Test
+  void unknownKeysInTheConfigurationAreWarnedOnStderrOnly() throws Exception {
+    FakeSysfs.create(tmp.resolve("host"));
+    Path conf = tmp.resolve("pci.conf");
+    Files.writeString(conf, ":filter: '10de:*'\n:colour: blue\n");
+
+    Cli.Result r = Cli.run("probe", "--config", conf.toString(), "--sysfs-root", tmp.resolve("host").toString());
+
+    assertThat(r.status()).isZero();
+    assertThat(r.err()).startsWith("one-pci probe: warning: " + conf + ": unknown key ':colour' ignored");
+  }
+}
