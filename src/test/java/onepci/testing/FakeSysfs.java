@@ -138,7 +138,26 @@ public final class FakeSysfs {
       file("vendor", String.format("0x%04x", vendor));
       file("device", String.format("0x%04x", device));
       file("class", String.format("0x%06x", classCode));
+      config(vendor, device, classCode);
       return this;
+    }
+
+    /** The first 64 bytes of configuration space, as lspci reads them through sysfs. */
+    private void config(int vendor, int device, int classCode) {
+      byte[] c = new byte[64];
+      c[0] = (byte) vendor;
+      c[1] = (byte) (vendor >>> 8);
+      c[2] = (byte) device;
+      c[3] = (byte) (device >>> 8);
+      c[9] = (byte) classCode;
+      c[10] = (byte) (classCode >>> 8);
+      c[11] = (byte) (classCode >>> 16);
+      c[14] = (byte) ((classCode >>> 16) == 0x06 ? 0x01 : 0x00);
+      try {
+        Files.write(dir.resolve("config"), c);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
 
     public Device subsystem(int vendor, int device) {
