@@ -1,0 +1,202 @@
+package onepci.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import onepci.testing.Cli;
+import onepci.testing.Resources;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code probe/pci-probe}, the launcher OpenNebula executes, run with dash as a host would run
+ * it: from a checkout, and installed in a remotes tree where it finds pci.conf by itself.
+ */
+class ProbeLauncherIT {
+
+  static final Path LAUNCHER = Path.of("probe/pci-probe").toAbsolutePath();
+  static final Path JAR = Path.of("target/one-pci.jar").toAbsolutePath();
+
+  @TempDir Path tmp;
+  Path guest;
+  Path pciIds;
+
+  record Run(int status, String out, String err) {}
+
+  @BeforeEach
+  void setUp() {
+    guest = Resources.h100GuestRoot(tmp.resolve("guest"));
+    pciIds = Resources.file("pciids/debian12-h100-guest.ids", tmp);
+  }
+
+  Run sh(Path script, Map<String, String> env, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("dash", script.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
+    pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Process p = pb.start();
+    byte[] err = p.getErrorStream().readAllBytes();
+    byte[] out = p.getInputStream().readAllBytes();
+    return new Run(p.waitFor(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+  }
+
+  /** A front-end's remotes tree holding the launcher and the jar as install.sh lays them out. */
+  Path install(Path remotes, String probesDir, String conf) throws IOException {
+    Path system = remotes.resolve("im").resolve(probesDir).resolve("host/system");
+    Files.createDirectories(system);
+    Files.copy(LAUNCHER, system.resolve("pci-probe"), StandardCopyOption.REPLACE_EXISTING);
+    Files.setPosixFilePermissions(system.resolve("pci-probe"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.copy(JAR, system.resolve("one-pci.jar"), StandardCopyOption.REPLACE_EXISTING);
+    Path etc = remotes.resolve("etc/im").resolve(probesDir);
+    Files.createDirectories(etc);
+    Files.writeString(etc.resolve("pci.conf"), conf);
+    return system.resolve("pci-probe");
+  }
+
+  String inProcess(String... args) {
+    Cli.Result r = Cli.run(args);
+    assertThat(r.status()).isZero();
+    return r.out();
+  }
+
+  @Test
+  void fromACheckoutItRunsTheJarWithTheSameArguments() throws Exception {
+    Run r = sh(LAUNCHER, Map.of(), "--filter", "*:*", "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(Resources.text("expected/h100-guest-all-devices.txt"));
+  }
+
+  @Test
+  void installedItReadsThePciConfOfItsProbesFolder() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+
+    Run r = sh(probe, Map.of(), "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(inProcess("probe", "--filter", "10de:*", "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString()));
+    assertThat(r.out()).contains(" SHORT_ADDRESS = \"00:06.0\" ,").doesNotContain("00:01.0");
+  }
+
+  @Test
+  void anotherProbesFolderReadsItsOwnPciConf() throws Exception {
+    Path remotes = tmp.resolve("remotes");
+    install(remotes, "kvm-probes.d", ":filter: '10de:*'\n");
+    Path qemu = install(remotes, "qemu-probes.d", ":filter: '1af4::0200'\n");
+
+    Run r = sh(qemu, Map.of(), "--sysfs-root", guest.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains(" SHORT_ADDRESS = \"00:03.0\" ,").doesNotContain("00:06.0");
+  }
+
+  @Test
+  void runThroughALinkItStillFindsPciConfFromItsRealLocation() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+    Path link = tmp.resolve("elsewhere/pci-probe");
+    Files.createDirectories(link.getParent());
+    Files.createSymbolicLink(link, probe);
+
+    Run r = sh(link, Map.of(), "--sysfs-root", guest.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains(" SHORT_ADDRESS = \"00:06.0\" ,");
+  }
+
+  @Test
+  void openNebulasOwnArgumentsAreNotTakenForOptions() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '*:*'\n");
+
+    Run r = sh(probe, Map.of(), "kvm", "0", "host0");
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(inProcess("probe", "--filter", "*:*"));
+  }
+
+  @Test
+  void anInvalidPciConfPutsTheHostInErrorWithTheFileNamed() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: 'nvidia'\n");
+
+    Run r = sh(probe, Map.of(), "kvm", "0", "host0");
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err())
+        .contains("Invalid configuration " + tmp.resolve("remotes/im/kvm-probes.d/host/system/../../../../etc/im/kvm-probes.d/pci.conf"));
+  }
+
+  /** An environment whose PATH has the shell tools the launcher uses, and no Java anywhere. */
+  Map<String, String> withoutJava(Path bin) throws IOException {
+    Files.createDirectories(bin);
+    for (String tool : List.of("dirname", "basename", "readlink", "sed", "cat")) {
+      Files.createSymbolicLink(bin.resolve(tool), Path.of("/usr/bin", tool).toRealPath());
+    }
+    Map<String, String> env = new HashMap<>();
+    env.put("PATH", bin.toString());
+    env.put("JAVA_HOME", "");
+    env.put("ONE_PCI_JVM_DIRS", tmp.resolve("no-jvms").toString());
+    return env;
+  }
+
+  @Test
+  void withoutJavaTheStockProbeKeptAsideRuns() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+    Path stock = tmp.resolve("remotes/im/kvm-probes.d/host/one-pci-stock/pci.rb");
+    Files.createDirectories(stock.getParent());
+    Files.writeString(stock, "stand-in for the stock probe\n");
+    Path bin = tmp.resolve("bin");
+    Map<String, String> env = withoutJava(bin);
+    Files.writeString(bin.resolve("ruby"), "#!/bin/sh\necho \"ruby ran $*\"\n");
+    Files.setPosixFilePermissions(bin.resolve("ruby"), PosixFilePermissions.fromString("rwxr-xr-x"));
+
+    Run r = sh(probe, env, "kvm", "0", "host0");
+
+    assertThat(r.status()).isZero();
+    assertThat(r.out()).isEqualTo("ruby ran " + tmp.resolve("remotes/im/kvm-probes.d/host/system/../one-pci-stock/pci.rb") + "\n");
+    assertThat(r.err()).startsWith("one-pci probe: no Java 17 or newer found; running the stock probe kept in ");
+  }
+
+  @Test
+  void withoutJavaNorStockProbeItFailsNamingThePackage() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+
+    Run r = sh(probe, withoutJava(tmp.resolve("bin")), "kvm", "0", "host0");
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err())
+        .isEqualTo(
+            "one-pci probe: no Java 17 or newer found (tried JAVA_HOME, PATH and /usr/lib/jvm). "
+                + "Install openjdk-17-jre-headless (Debian, Ubuntu) or java-17-openjdk-headless (RHEL, Alma, Rocky), "
+                + "then run: onehost forceupdate <host>\n");
+  }
+
+  @Test
+  void anOlderJavaIsPassedOver() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+    Path java11 = tmp.resolve("jdk-11");
+    Files.createDirectories(java11.resolve("bin"));
+    Files.writeString(java11.resolve("release"), "JAVA_VERSION=\"11.0.22\"\n");
+    Files.writeString(java11.resolve("bin/java"), "#!/bin/sh\necho java 11 must not run; exit 3\n");
+    Files.setPosixFilePermissions(java11.resolve("bin/java"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Map<String, String> env = withoutJava(tmp.resolve("bin"));
+    env.put("JAVA_HOME", java11.toString());
+    env.put("ONE_PCI_JVM_DIRS", Path.of(System.getProperty("java.home")).getParent().toString());
+
+    Run r = sh(probe, env, "--sysfs-root", guest.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains(" SHORT_ADDRESS = \"00:06.0\" ,");
+  }
+}
