@@ -1,5 +1,7 @@
 package onepci.sysfs;
 
+import java.util.Optional;
+
 /** A PCI function's place in SR-IOV, as sysfs shows it. */
 public sealed interface SriovRole {
 
@@ -9,8 +11,8 @@ public sealed interface SriovRole {
   /** A physical function: it has {@code sriov_totalvfs} or {@code sriov_numvfs}. */
   record PhysicalFunction(int enabledVfs, int totalVfs) implements SriovRole {}
 
-  /** A virtual function: it has a {@code physfn} link to its parent. */
-  record VirtualFunction(PciAddress parent) implements SriovRole {}
+  /** A virtual function: it has a {@code physfn} link; the parent is empty if the link cannot be read. */
+  record VirtualFunction(Optional<PciAddress> parent) implements SriovRole {}
 
   None NONE = new None();
 

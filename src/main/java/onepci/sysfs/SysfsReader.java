@@ -1,6 +1,5 @@
 package onepci.sysfs;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,7 +72,11 @@ public final class SysfsReader {
   }
 
   private PciId identity(PciAddress address, Set<String> entries) throws DeviceReadException {
-    Uevent u = entries.contains("uevent") ? uevent(address) : Uevent.EMPTY;
+    return identity(address, entries.contains("uevent") ? uevent(address) : Uevent.EMPTY);
+  }
+
+  /** From {@code uevent} when it has all three, else from the {@code vendor}, {@code device}, {@code class} files. */
+  private PciId identity(PciAddress address, Uevent u) throws DeviceReadException {
     if (u.vendor >= 0 && u.device >= 0 && u.classCode >= 0) {
       return new PciId(u.vendor, u.device, u.classCode);
     }
@@ -85,13 +88,7 @@ public final class SysfsReader {
   public PciDevice read(PciAddress address) throws DeviceReadException {
     Set<String> entries = entries(address);
     Uevent u = entries.contains("uevent") ? uevent(address) : Uevent.EMPTY;
-    PciId id =
-        (u.vendor >= 0 && u.device >= 0 && u.classCode >= 0)
-            ? new PciId(u.vendor, u.device, u.classCode)
-            : new PciId(
-                requiredHex(address, "vendor"),
-                requiredHex(address, "device"),
-                requiredHex(address, "class"));
+    PciId id = identity(address, u);
 
     OptionalInt subVendor = u.subVendor >= 0 ? OptionalInt.of(u.subVendor) : optionalHex(address, entries, "subsystem_vendor");
     OptionalInt subDevice = u.subDevice >= 0 ? OptionalInt.of(u.subDevice) : optionalHex(address, entries, "subsystem_device");
@@ -118,9 +115,7 @@ public final class SysfsReader {
 
     SriovRole role;
     if (entries.contains("physfn")) {
-      Optional<String> parent = linkName(address, "physfn");
-      PciAddress p = parent.map(PciAddress::parseOrNull).orElse(null);
-      role = p != null ? new SriovRole.VirtualFunction(p) : new SriovRole.VirtualFunction(address);
+      role = new SriovRole.VirtualFunction(linkName(address, "physfn").map(PciAddress::parseOrNull));
     } else if (entries.contains("sriov_numvfs") || entries.contains("sriov_totalvfs")) {
       role =
           new SriovRole.PhysicalFunction(
@@ -328,10 +323,5 @@ public final class SysfsReader {
       }
       return new Uevent(vendor, device, cls, sv, sd, driver);
     }
-  }
-
-  /** Whether a path exists under the device folder. */
-  public boolean has(PciAddress address, String relative) {
-    return new File(paths.pciDevice(address).toFile(), relative).exists();
   }
 }
