@@ -31,7 +31,7 @@ public final class Main {
     PrintStream out =
         new PrintStream(new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16), false, StandardCharsets.UTF_8);
     PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
-    int status = new Main().run(List.of(args), new Io(System.in, out, err, System.getenv()));
+    int status = new Main().run(List.of(args), new Io(System.in, out, err, System.getenv(), System.console() != null));
     out.flush();
     err.flush();
     System.exit(status);

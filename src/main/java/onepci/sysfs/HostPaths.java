@@ -113,6 +113,11 @@ public record HostPaths(Path root) {
     return root.resolve("dev/vfio");
   }
 
+  /** The character device QEMU opens for an IOMMU group: {@code /dev/vfio/<group>}. */
+  public Path devVfioGroup(int group) {
+    return devVfio().resolve(Integer.toString(group));
+  }
+
   public Path etc() {
     return root.resolve("etc");
   }
