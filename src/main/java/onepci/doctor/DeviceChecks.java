@@ -72,7 +72,7 @@ final class DeviceChecks implements CheckGroup {
     PciDevice d = e.device();
     String subject = d.address().toString();
     if (d.iommuGroup().isEmpty()) {
-      CpuVendor v = host.cpuVendor();
+      IommuVendor v = host.iommuVendor();
       return Check.fail(
           GROUP, subject, "is in no IOMMU group: the IOMMU is off, so it cannot be passed through (kernel needs " + v.parameter + ")",
           Fixes.iommuParameter(v));

@@ -45,7 +45,7 @@ public final class HostState {
   private final Optional<String> confProblem;
   private final List<Examined> devices;
   private final List<String> deviceProblems;
-  private final CpuVendor cpuVendor;
+  private final IommuVendor iommuVendor;
 
   private HostState(
       HostPaths paths,
@@ -54,7 +54,7 @@ public final class HostState {
       Optional<String> confProblem,
       List<Examined> devices,
       List<String> deviceProblems,
-      CpuVendor cpuVendor) {
+      IommuVendor iommuVendor) {
     this.paths = paths;
     this.reader = new SysfsReader(paths);
     this.confFile = confFile;
@@ -62,7 +62,7 @@ public final class HostState {
     this.confProblem = confProblem;
     this.devices = List.copyOf(devices);
     this.deviceProblems = List.copyOf(deviceProblems);
-    this.cpuVendor = cpuVendor;
+    this.iommuVendor = iommuVendor;
   }
 
   /**
@@ -101,8 +101,10 @@ public final class HostState {
       problems.add(e.getMessage());
     }
 
-    CpuVendor vendor =
-        FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? CpuVendor.fromCpuinfo(t.text()) : CpuVendor.UNKNOWN;
+    IommuVendor vendor =
+        IommuVendor.fromUnits(paths.iommuUnits().toFile().list())
+            .orElseGet(
+                () -> FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN);
     return new HostState(paths, file, conf, problem, devices, problems, vendor);
   }
 
@@ -139,7 +141,7 @@ public final class HostState {
     return deviceProblems;
   }
 
-  CpuVendor cpuVendor() {
-    return cpuVendor;
+  IommuVendor iommuVendor() {
+    return iommuVendor;
   }
 }

@@ -113,7 +113,7 @@ class DoctorTest {
           .isEqualTo("sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&intel_iommu=on /' /etc/default/grub && update-grub && reboot");
       Check cmdline = hostCheck("kernel-cmdline");
       assertThat(cmdline.status()).isEqualTo(Status.FAIL);
-      assertThat(cmdline.message()).isEqualTo(root.resolve("proc/cmdline") + " lacks intel_iommu=on, which an Intel CPU needs for passthrough");
+      assertThat(cmdline.message()).isEqualTo(root.resolve("proc/cmdline") + " lacks intel_iommu=on, which turns on Intel VT-d");
       Check group = check("group-viable", GPU);
       assertThat(group.status()).isEqualTo(Status.FAIL);
       assertThat(group.message()).isEqualTo("is in no IOMMU group: the IOMMU is off, so it cannot be passed through (kernel needs intel_iommu=on)");
@@ -140,7 +140,7 @@ class DoctorTest {
       assertThat(c.message())
           .isEqualTo(
               root.resolve("proc/cmdline")
-                  + " lacks amd_iommu=on, which an AMD CPU needs for passthrough (the IOMMU is on by a kernel default this host relies on)");
+                  + " lacks amd_iommu=on, which turns on AMD-Vi (the IOMMU is on by a kernel default this host relies on)");
       assertThat(c.fix()).isEqualTo("sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&amd_iommu=on /' /etc/default/grub && update-grub && reboot");
     }
 
@@ -152,6 +152,17 @@ class DoctorTest {
       assertThat(c.status()).isEqualTo(Status.FAIL);
       assertThat(c.message()).isEqualTo(root.resolve("proc/cmdline") + " turns the IOMMU off (intel_iommu=off); it needs intel_iommu=on");
       assertThat(c.fix()).isEqualTo("sed -i '/^GRUB_CMDLINE_LINUX/s/intel_iommu=off/intel_iommu=on/' /etc/default/grub && update-grub && reboot");
+    }
+
+    @Test
+    void theIommuUnitsTheKernelRegisteredOutweighTheCpuVendor() {
+      // an AMD CPU in a guest whose virtual IOMMU is Intel's (QEMU's intel-iommu device)
+      sys.write("proc/cpuinfo", "processor\t: 0\nvendor_id\t: AuthenticAMD\n");
+      sys.write("sys/class/iommu/dmar0/uevent", "");
+      assertThat(hostCheck("kernel-cmdline").status()).isEqualTo(Status.PASS);
+
+      sys.delete("sys/class/iommu/dmar0").write("sys/class/iommu/ivhd0/uevent", "");
+      assertThat(hostCheck("kernel-cmdline").message()).startsWith(root.resolve("proc/cmdline") + " lacks amd_iommu=on");
     }
 
     @Test
