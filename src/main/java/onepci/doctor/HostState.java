@@ -12,6 +12,7 @@ import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
 import onepci.sysfs.PciDevice;
 import onepci.sysfs.PciId;
+import onepci.sysfs.SriovRole;
 import onepci.sysfs.SysfsReader;
 
 /**
@@ -36,6 +37,14 @@ public final class HostState {
     boolean isNvidiaGpu() {
       return device.vendor() == NVIDIA && device.isDisplay();
     }
+
+    /**
+     * An NVIDIA vGPU parent (its virtual functions go to VMs) or one of those virtual functions
+     * (given to VMs as mediated devices): both stay on the nvidia driver, not vfio-pci.
+     */
+    boolean isVgpu() {
+      return device.vendor() == NVIDIA && (device.hasVirtfn() || device.sriov() instanceof SriovRole.VirtualFunction);
+    }
   }
 
   private final HostPaths paths;
@@ -43,6 +52,7 @@ public final class HostState {
   private final Path confFile;
   private final PciConf conf;
   private final Optional<String> confProblem;
+  private final boolean confUnreadable;
   private final List<Examined> devices;
   private final List<String> deviceProblems;
   private final IommuVendor iommuVendor;
@@ -52,6 +62,7 @@ public final class HostState {
       Path confFile,
       PciConf conf,
       Optional<String> confProblem,
+      boolean confUnreadable,
       List<Examined> devices,
       List<String> deviceProblems,
       IommuVendor iommuVendor) {
@@ -60,6 +71,7 @@ public final class HostState {
     this.confFile = confFile;
     this.conf = conf;
     this.confProblem = confProblem;
+    this.confUnreadable = confUnreadable;
     this.devices = List.copyOf(devices);
     this.deviceProblems = List.copyOf(deviceProblems);
     this.iommuVendor = iommuVendor;
@@ -74,10 +86,16 @@ public final class HostState {
     Path file = config.orElse(paths.onePciConf());
     PciConf conf = PciConf.defaults();
     Optional<String> problem = Optional.empty();
-    try {
-      conf = PciConf.load(file);
-    } catch (ConfigException e) {
-      problem = Optional.of(e.getMessage());
+    boolean unreadable = false;
+    if (FileRead.of(file) instanceof FileRead.Unreadable u) {
+      problem = Optional.of("cannot read " + file + " (" + u.reason() + ")");
+      unreadable = true;
+    } else {
+      try {
+        conf = PciConf.load(file);
+      } catch (ConfigException e) {
+        problem = Optional.of(e.getMessage());
+      }
     }
 
     SysfsReader reader = new SysfsReader(paths);
@@ -105,7 +123,7 @@ public final class HostState {
         IommuVendor.fromUnits(paths.iommuUnits().toFile().list())
             .orElseGet(
                 () -> FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN);
-    return new HostState(paths, file, conf, problem, devices, problems, vendor);
+    return new HostState(paths, file, conf, problem, unreadable, devices, problems, vendor);
   }
 
   public HostPaths paths() {
@@ -129,6 +147,11 @@ public final class HostState {
   /** Why the pci.conf could not be used, when it could not. */
   Optional<String> confProblem() {
     return confProblem;
+  }
+
+  /** Whether the problem with pci.conf is only that this user may not read it. */
+  boolean confUnreadable() {
+    return confUnreadable;
   }
 
   /** The devices the filter selects and every NVIDIA GPU, by address. */

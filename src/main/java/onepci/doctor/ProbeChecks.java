@@ -32,6 +32,11 @@ final class ProbeChecks implements CheckGroup {
   }
 
   private static Check filter(HostState host) {
+    if (host.confUnreadable()) {
+      return Check.warn(
+          FILTER, Check.HOST, host.confProblem().orElseThrow() + ": the filter is unknown; NVIDIA GPUs were examined anyway",
+          Fixes.asRoot());
+    }
     if (host.confProblem().isPresent()) {
       return Check.fail(
           FILTER, Check.HOST, host.confProblem().get() + "; the probe then reports no device", Fixes.probeFilter());

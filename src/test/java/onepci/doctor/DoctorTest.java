@@ -335,6 +335,22 @@ class DoctorTest {
     }
 
     @Test
+    void aVgpuParentAndItsVirtualFunctionsStayOnNvidiaWithoutPassthroughChecks() {
+      FakeSysfs.Device vf = sys.device("0000:e1:00.4", host.port()).id(0x10de, 0x2330, 0x030200).numa(1).iommuGroup(90).driver("nvidia");
+      host.gpu().driver("nvidia").driverOverride("(null)").sriovPf(16, 1).virtfn(0, vf);
+      sys.delete("etc/driverctl.d/pci-" + GPU);
+
+      List<Check> checks = run();
+
+      assertThat(checks).filteredOn(c -> c.subject().startsWith("0000:e1:00.")).extracting(Check::subject, Check::name, Check::status, Check::message)
+          .containsExactly(
+              tuple(GPU, "nvidia-host-driver", Status.PASS, "a vGPU parent: VMs get its virtual functions, so it stays on nvidia rather than vfio-pci"),
+              tuple("0000:e1:00.4", "nvidia-host-driver", Status.PASS,
+                  "a vGPU virtual function: VMs get it as a mediated device, so it stays on nvidia rather than vfio-pci"));
+      assertThat(Doctor.exitStatus(checks)).isZero();
+    }
+
+    @Test
     void theFilterAddsDevicesToExamineAndNvidiaGpusAreExaminedAnyway() {
       assertThat(run()).extracting(Check::subject).doesNotContain(HealthyH100Host.NIC);
 
@@ -464,6 +480,19 @@ class DoctorTest {
       sys.delete("var/tmp/one/etc/im/kvm-probes.d/pci.conf");
       assertThat(hostCheck("probe-filter").message())
           .isEqualTo("Invalid configuration " + root.resolve("var/tmp/one/etc/im/kvm-probes.d/pci.conf") + ": the file does not exist; the probe then reports no device");
+    }
+
+    @Test
+    void aConfigurationThisUserCannotReadIsAWarningThatNamesIt() throws Exception {
+      sys.delete("var/tmp/one/etc/im/kvm-probes.d/pci.conf");
+      Files.createDirectories(root.resolve("var/tmp/one/etc/im/kvm-probes.d/pci.conf"));
+
+      Check c = hostCheck("probe-filter");
+      assertThat(c.status()).isEqualTo(Status.WARN);
+      assertThat(c.message())
+          .startsWith("cannot read " + root.resolve("var/tmp/one/etc/im/kvm-probes.d/pci.conf") + " (")
+          .endsWith("): the filter is unknown; NVIDIA GPUs were examined anyway");
+      assertThat(run()).extracting(Check::subject).contains(GPU);
     }
 
     @Test
