@@ -16,8 +16,8 @@ import onepci.sysfs.SriovRole;
 import onepci.sysfs.SysfsReader;
 
 /**
- * What every check reads, read once: the probe's configuration, the devices to examine, the CPU
- * vendor.
+ * What every check reads, read once: the probe's configuration, the devices to examine, whose
+ * IOMMU the host has.
  */
 public final class HostState {
 
@@ -47,31 +47,39 @@ public final class HostState {
     }
   }
 
+  /**
+   * The probe's pci.conf as this doctor could read it.
+   *
+   * @param conf the file's settings, or the probe's defaults (filter {@code 0:0}) when it could not be used
+   * @param problem why it could not be used
+   * @param unreadable whether the problem is only that this user may not read it
+   */
+  record ProbeConfig(Path file, PciConf conf, Optional<String> problem, boolean unreadable) {
+
+    static ProbeConfig load(Path file) {
+      if (FileRead.of(file) instanceof FileRead.Unreadable u) {
+        return new ProbeConfig(file, PciConf.defaults(), Optional.of("cannot read " + file + " (" + u.reason() + ")"), true);
+      }
+      try {
+        return new ProbeConfig(file, PciConf.load(file), Optional.empty(), false);
+      } catch (ConfigException e) {
+        return new ProbeConfig(file, PciConf.defaults(), Optional.of(e.getMessage()), false);
+      }
+    }
+  }
+
   private final HostPaths paths;
   private final SysfsReader reader;
-  private final Path confFile;
-  private final PciConf conf;
-  private final Optional<String> confProblem;
-  private final boolean confUnreadable;
+  private final ProbeConfig config;
   private final List<Examined> devices;
   private final List<String> deviceProblems;
   private final IommuVendor iommuVendor;
 
   private HostState(
-      HostPaths paths,
-      Path confFile,
-      PciConf conf,
-      Optional<String> confProblem,
-      boolean confUnreadable,
-      List<Examined> devices,
-      List<String> deviceProblems,
-      IommuVendor iommuVendor) {
+      HostPaths paths, ProbeConfig config, List<Examined> devices, List<String> deviceProblems, IommuVendor iommuVendor) {
     this.paths = paths;
     this.reader = new SysfsReader(paths);
-    this.confFile = confFile;
-    this.conf = conf;
-    this.confProblem = confProblem;
-    this.confUnreadable = confUnreadable;
+    this.config = config;
     this.devices = List.copyOf(devices);
     this.deviceProblems = List.copyOf(deviceProblems);
     this.iommuVendor = iommuVendor;
@@ -83,20 +91,8 @@ public final class HostState {
    * @param config the pci.conf to judge; by default the one {@code onehost sync} put on this host
    */
   public static HostState read(HostPaths paths, Optional<Path> config) {
-    Path file = config.orElse(paths.onePciConf());
-    PciConf conf = PciConf.defaults();
-    Optional<String> problem = Optional.empty();
-    boolean unreadable = false;
-    if (FileRead.of(file) instanceof FileRead.Unreadable u) {
-      problem = Optional.of("cannot read " + file + " (" + u.reason() + ")");
-      unreadable = true;
-    } else {
-      try {
-        conf = PciConf.load(file);
-      } catch (ConfigException e) {
-        problem = Optional.of(e.getMessage());
-      }
-    }
+    ProbeConfig probeConfig = ProbeConfig.load(config.orElse(paths.onePciConf()));
+    PciConf conf = probeConfig.conf();
 
     SysfsReader reader = new SysfsReader(paths);
     List<Examined> devices = new ArrayList<>();
@@ -123,7 +119,7 @@ public final class HostState {
         IommuVendor.fromUnits(paths.iommuUnits().toFile().list())
             .orElseGet(
                 () -> FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN);
-    return new HostState(paths, file, conf, problem, unreadable, devices, problems, vendor);
+    return new HostState(paths, probeConfig, devices, problems, vendor);
   }
 
   public HostPaths paths() {
@@ -134,24 +130,9 @@ public final class HostState {
     return reader;
   }
 
-  /** The pci.conf judged, whether or not it could be read. */
-  Path confFile() {
-    return confFile;
-  }
-
-  /** The configuration in force: the file's, or the probe's defaults when it could not be read. */
-  PciConf conf() {
-    return conf;
-  }
-
-  /** Why the pci.conf could not be used, when it could not. */
-  Optional<String> confProblem() {
-    return confProblem;
-  }
-
-  /** Whether the problem with pci.conf is only that this user may not read it. */
-  boolean confUnreadable() {
-    return confUnreadable;
+  /** The pci.conf judged, and what came of reading it. */
+  ProbeConfig config() {
+    return config;
   }
 
   /** The devices the filter selects and every NVIDIA GPU, by address. */
