@@ -127,6 +127,21 @@ class TemplateCommandTest {
   }
 
   @Test
+  void withoutAnyCpuInformationTheVcpuCountMustBeGiven() {
+    host.gpu().numa(-1);
+    host.sys().delete("sys/devices/pci0000:e0/" + HealthyH100Host.PORT + "/" + HealthyH100Host.GPU + "/local_cpulist");
+
+    Cli.Result r = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root);
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo("one-pci template: cannot size the VM: 0000:e1:00.0 has no local_cpulist and no NUMA node in sysfs; give the vCPU count with --vcpu N\n");
+
+    Cli.Result given = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root, "--vcpu", "12");
+    assertThat(given.status()).isZero();
+    assertThat(value(given.out(), "VCPU")).isEqualTo("12");
+  }
+
+  @Test
   void anUnknownAddressFailsAndSaysHowToListAddresses() {
     Cli.Result r = Cli.run("template", "0000:99:00.0", "--sysfs-root", root);
 
