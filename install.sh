@@ -597,7 +597,7 @@ uninstall() {
         rollback || return 1
     fi
     if ! reverse "$STATE/manifest" | while read -r id rel; do undo_entry "$id" "$rel" || exit 1; done; then
-        err "uninstall stopped; still installed:$(awk '{ printf " %s", $2 }' "$STATE/manifest") (record: $RECORD); fix the cause and run --uninstall again"
+        err "uninstall stopped; still installed:$(awk -v t="${TREE%/}" '{ printf " %s/%s", t, $2 }' "$STATE/manifest") (record: $RECORD); fix the cause and run --uninstall again"
         return 1
     fi
     remove_dirs "$STATE/dirs" || return 1
