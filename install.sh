@@ -418,8 +418,8 @@ step_conf() {
     [ -n "$missing" ] || return 0
     merge_conf "$ours" "$site" "$missing" > "$WORK/pci.conf" || return 1
     say "$site: keeping the site's settings; adding the keys it lacks: $(printf '%s' "$missing" | tr '\n' ' ')"
-    owner=
-    ! is_root || owner=$(stat -c %u:%g -- "$site")
+    owner=$(stat -c %u:%g -- "$site")
+    [ "$owner" != "$(id -u):$(id -g)" ] || owner=
     put_file "$WORK/pci.conf" "$CONF" "$(stat -c %a -- "$site")" "$owner" || return 1
     [ "$DRY" = 1 ] || [ -z "$(missing_keys "$ours" "$site")" ] || { err "$site still lacks keys after the merge"; return 1; }
 }
@@ -500,7 +500,7 @@ host_check() {
     fi
     RECORD=$(target var/lib/one-pci/install)
     OWNER=
-    ! is_root || OWNER=0:0
+    ! is_root || OWNER=root:root
     STEPS="step_hook step_udev step_modules"
 }
 
@@ -590,7 +590,7 @@ drop_entry() {
 uninstall() {
     if [ ! -f "$STATE/manifest" ]; then
         say "one-pci is not installed in $TREE: no record in $RECORD; nothing to change"
-        return 0
+        return 2
     fi
     if [ -d "$RUN" ]; then
         [ "$DRY" = 0 ] || { err "an earlier run stopped half-way ($RUN): run without --dry-run to undo it"; return 1; }
@@ -628,8 +628,12 @@ main() {
             *) exit 1 ;;
         esac
     else
-        uninstall || exit 1
-        [ "$DRY" = 1 ] || "${MODE}_next"
+        uninstall
+        case $? in
+            0) [ "$DRY" = 1 ] || "${MODE}_next" ;;
+            2) ;;
+            *) exit 1 ;;
+        esac
     fi
 }
 
