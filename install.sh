@@ -20,6 +20,7 @@
 # /usr/lib/jvm), ONE_PCI_INSTALL_FAIL_AT=<step> (tests: fail just before that step; steps are
 # build launcher jar stock conf hook udev modules commit, and restore:<path> when uninstalling).
 set -u
+umask 022
 
 PROG=install.sh
 PROBES=im/kvm-probes.d/host/system
@@ -200,7 +201,8 @@ journal() (
     printf '%s %s\n' "$n" "$rel" >> "$RUN/list"
 )
 
-# Makes the folder of REL, noting each folder made so that uninstall and rollback remove it.
+# Makes the folder of REL (given to OWNER, when set), noting each folder made so that
+# uninstall and rollback remove it.
 make_parent() (
     dir=$(target "$(dirname -- "$1")")
     made=$(missing_dirs "$dir") || exit 1
@@ -208,8 +210,9 @@ make_parent() (
     mkdir -p -- "$dir" || { err "cannot create $dir"; exit 1; }
     printf '%s\n' "$made" | while IFS= read -r d; do
         printf '%s\n' "${d#"$TREE"/}" >> "$RUN/dirs"
+        [ -z "$OWNER" ] || chown "$OWNER" "$d" || { err "cannot give $d to $OWNER"; exit 1; }
     done
-    [ -d "$dir" ]
+    [ -d "$dir" ] && owner_is "$dir" "$OWNER"
 )
 
 # Folds this run's journal into the record (on a copy, swapped in with two renames).
@@ -344,7 +347,7 @@ frontend_owner() {
 
 jar_is_stale() {
     [ ! -f "$SRC/target/one-pci.jar" ] ||
-        [ -n "$(find "$SRC/src" "$SRC/pom.xml" -newer "$SRC/target/one-pci.jar" -print 2>/dev/null | head -n 1)" ]
+        [ -n "$(find "$SRC/src" "$SRC/pom.xml" -type f -newer "$SRC/target/one-pci.jar" -print 2>/dev/null | head -n 1)" ]
 }
 
 step_build() {

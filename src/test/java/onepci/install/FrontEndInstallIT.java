@@ -124,7 +124,7 @@ class FrontEndInstallIT {
     Path kept = remotes.resolve("im/kvm-probes.d/host/one-pci-stock/pci.rb");
     assertThat(kept).hasContent(STOCK_PCI_RB);
     assertThat(mode(kept)).isEqualTo("rw-r--r--");
-    for (Path p : List.of(system.resolve("pci-probe"), system.resolve("one-pci.jar"), kept)) {
+    for (Path p : List.of(system.resolve("pci-probe"), system.resolve("one-pci.jar"), kept, kept.getParent())) {
       assertThat(Files.getAttribute(p, "unix:uid") + ":" + Files.getAttribute(p, "unix:gid")).as(p.toString()).isEqualTo(owner);
     }
     Path conf = remotes.resolve("etc/im/kvm-probes.d/pci.conf");
@@ -322,6 +322,33 @@ class FrontEndInstallIT {
     assertThat(rerun.status()).as(rerun.err()).isZero();
     assertThat(rerun.err()).isEmpty();
     assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
+  }
+
+  @Test
+  void afterAnUpgradePutsTheStockProbeBackInstallMovesItAsideAgainAndUninstallKeepsTheNewOne() throws Exception {
+    Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
+    install();
+    String upgraded = STOCK_PCI_RB + "# OpenNebula 7.0.1\n";
+    write(system.resolve("pci.rb"), upgraded, "rwxr-xr-x");
+    String upgradedEntry = TreeSnapshot.withTimes(frontEnd).get("remotes/im/kvm-probes.d/host/system/pci.rb");
+
+    Run again = install();
+
+    assertThat(again.status()).as(again.err()).isZero();
+    assertThat(again.out())
+        .startsWith(
+            "replace " + r("im/kvm-probes.d/host/one-pci-stock/pci.rb") + " (mode 644, owner " + owner + ")\n"
+                + "remove " + r("im/kvm-probes.d/host/system/pci.rb") + "\n"
+                + "one-pci installed in " + remotes + ": 2 change(s)");
+    assertThat(executables(system)).containsExactly("cpu.sh", "pci-probe");
+    assertThat(remotes.resolve("im/kvm-probes.d/host/one-pci-stock/pci.rb")).hasContent(upgraded);
+
+    Run run = install("--uninstall");
+
+    assertThat(run.status()).as(run.err()).isZero();
+    Map<String, String> expected = new java.util.TreeMap<>(pristine);
+    expected.put("remotes/im/kvm-probes.d/host/system/pci.rb", upgradedEntry);
+    assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(expected);
   }
 
   @Test
