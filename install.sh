@@ -211,7 +211,7 @@ make_parent() (
     printf '%s\n' "$made" | while IFS= read -r d; do
         printf '%s\n' "${d#"$TREE"/}" >> "$RUN/dirs"
         [ -z "$OWNER" ] || chown "$OWNER" "$d" || { err "cannot give $d to $OWNER"; exit 1; }
-    done
+    done || exit 1
     [ -d "$dir" ] && owner_is "$dir" "$OWNER"
 )
 
@@ -237,7 +237,7 @@ commit_one() (
     n=$1 rel=$2 next=$RECORD/state.new
     id=$(awk -v r="$rel" '$2 == r { print $1 }' "$next/manifest" 2>/dev/null)
     if [ -z "$id" ]; then
-        id=$(($(count_lines "$next/manifest") + 1))
+        id=$(awk 'BEGIN { m = 0 } $1 > m { m = $1 } END { print m + 1 }' "$next/manifest" 2>/dev/null || echo 1)
         printf '%s %s\n' "$id" "$rel" >> "$next/manifest" || exit 1
         foreign=1
     elif [ "$(state_of "$RUN/$n")" = "$(cat -- "$next/$id.after")" ]; then
@@ -310,7 +310,7 @@ put_file() (
     if [ "$DRY" = 1 ]; then say "would $verb $dst ($how)"; exit 0; fi
     journal "$rel" && make_parent "$rel" || exit 1
     tmp=$(dirname -- "$dst")/.$(basename -- "$dst").one-pci-new
-    if ! { (umask 077 && : > "$tmp") && cp -- "$src" "$tmp" && chmod "$mode" "$tmp" &&
+    if ! { rm -f -- "$tmp" && (umask 077 && : > "$tmp") && cp -- "$src" "$tmp" && chmod "$mode" "$tmp" &&
         { [ -z "$owner" ] || chown "$owner" "$tmp"; } && mv -f -- "$tmp" "$dst"; }; then
         rm -f -- "$tmp"
         err "cannot write $dst ($how)"
