@@ -18,7 +18,10 @@
 # Environment: ONE_PCI_OWNER (user:group for the front-end files; default oneadmin:oneadmin when
 # that user exists and this runs as root), ONE_PCI_JVM_DIRS (folders holding JVMs, default
 # /usr/lib/jvm), ONE_PCI_INSTALL_FAIL_AT=<step> (tests: fail just before that step; steps are
-# build launcher jar stock conf hook udev modules commit, and restore:<path> when uninstalling).
+# build launcher jar stock conf hook udev modules commit, and restore:<path> when uninstalling;
+# <step>:kill dies there without undoing anything, and the next run undoes it first).
+# "a && b || fail" below means: fail when a or b fails, as written.
+# shellcheck disable=SC2015
 set -u
 umask 022
 
@@ -85,7 +88,7 @@ parse_args() {
 # The folder this script is in: the checkout the files are taken from.
 source_dir() {
     self=$(readlink -f -- "$0" 2>/dev/null) || self=$0
-    CDPATH= cd -P -- "$(dirname -- "$self")" && pwd -P
+    CDPATH='' cd -P -- "$(dirname -- "$self")" && pwd -P
 }
 
 # The absolute path of REL in the tree being installed into.
@@ -123,12 +126,17 @@ is_root() {
     [ "$(id -u)" -eq 0 ]
 }
 
-# The test hook: fails just before step $1 when ONE_PCI_INSTALL_FAIL_AT names it.
+# The test hook: fails just before step $1 when ONE_PCI_INSTALL_FAIL_AT names it; with
+# "<step>:kill" the whole run dies there at once, as on a power cut, without undoing anything.
 reach() {
-    if [ "${ONE_PCI_INSTALL_FAIL_AT:-}" = "$1" ]; then
-        err "failing before step '$1' (ONE_PCI_INSTALL_FAIL_AT)"
-        return 1
-    fi
+    case ${ONE_PCI_INSTALL_FAIL_AT:-} in
+        "$1")
+            err "failing before step '$1' (ONE_PCI_INSTALL_FAIL_AT)"
+            return 1 ;;
+        "$1:kill")
+            kill -KILL "$$"
+            exit 137 ;;
+    esac
 }
 
 # Counts a change (made, or that a dry run would make).
@@ -149,12 +157,17 @@ open_record() {
     made=$(missing_dirs "$RECORD") || return 1
     mkdir -p -- "$RECORD" || { err "cannot create the install record $RECORD"; return 1; }
     [ -z "$made" ] || printf '%s\n' "$made" >> "$RECORD/self-dirs"
+    recover || return 1
+    mkdir -p -- "$RUN" && [ -d "$RUN" ]
+}
+
+# Finishes what a run killed half-way left: a half-swapped record, changes not yet committed.
+recover() {
     recover_state || return 1
     if [ -d "$RUN" ]; then
         err "an earlier run stopped half-way; undoing what it changed first"
-        rollback || return 1
+        rollback "the run that stopped" || return 1
     fi
-    mkdir -p -- "$RUN" && [ -d "$RUN" ]
 }
 
 # After a crash between the two renames of commit, state.old is the record to keep.
@@ -276,7 +289,7 @@ remove_dirs() (
     done
 )
 
-# Undoes this run's changes, last first. Names what it could not undo.
+# Undoes the journalled run's changes, last first ($1 names that run). Names what it could not undo.
 rollback() (
     [ -d "$RUN" ] || exit 0
     left=
@@ -291,7 +304,7 @@ rollback() (
         exit 1
     fi
     rm -rf -- "$RUN"
-    err "rolled back: $TREE is as it was before this run"
+    err "rolled back: $TREE is as it was before $1"
 )
 
 # --- changes -----------------------------------------------------------------------------------
@@ -543,9 +556,9 @@ install() {
         return
     fi
     open_record || return 1
-    trap 'err "interrupted"; rollback; exit 130' INT TERM HUP
+    trap 'err "interrupted"; rollback "this run"; exit 130' INT TERM HUP
     if ! { run_steps && commit; }; then
-        rollback
+        rollback "this run"
         close_record_if_empty
         return 1
     fi
@@ -591,13 +604,16 @@ drop_entry() {
 }
 
 uninstall() {
+    if [ "$DRY" = 1 ] && [ -d "$RUN" ]; then
+        err "an earlier run stopped half-way ($RUN): run without --dry-run to undo it first"
+        return 1
+    fi
+    if [ "$DRY" = 0 ] && [ -d "$RECORD" ]; then
+        recover && close_record_if_empty || return 1
+    fi
     if [ ! -f "$STATE/manifest" ]; then
         say "one-pci is not installed in $TREE: no record in $RECORD; nothing to change"
         return 2
-    fi
-    if [ -d "$RUN" ]; then
-        [ "$DRY" = 0 ] || { err "an earlier run stopped half-way ($RUN): run without --dry-run to undo it"; return 1; }
-        rollback || return 1
     fi
     if ! reverse "$STATE/manifest" | while read -r id rel; do undo_entry "$id" "$rel" || exit 1; done; then
         err "uninstall stopped; still installed:$(awk -v t="${TREE%/}" '{ printf " %s/%s", t, $2 }' "$STATE/manifest") (record: $RECORD); fix the cause and run --uninstall again"

@@ -302,6 +302,41 @@ class FrontEndInstallIT {
   }
 
   @Test
+  void aRunKilledHalfWayIsUndoneByTheNextRunWhichThenInstalls() throws Exception {
+    Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
+    Run killed = script.env("ONE_PCI_INSTALL_FAIL_AT", "conf:kill").run("--remotes", remotes.toString());
+    assertThat(killed.status()).isEqualTo(137);
+    assertThat(executables(system)).containsExactly("cpu.sh", "pci-probe");
+
+    Run next = InstallScript.repo().env("ONE_PCI_OWNER", owner).run("--remotes", remotes.toString());
+
+    assertThat(next.status()).as(next.err()).isZero();
+    assertThat(next.err())
+        .startsWith("install.sh: an earlier run stopped half-way; undoing what it changed first\n")
+        .endsWith("install.sh: rolled back: " + remotes + " is as it was before the run that stopped\n");
+    assertThat(next.out()).contains("one-pci installed in " + remotes + ": 5 change(s)");
+    assertThat(InstallScript.repo().run("--remotes", remotes.toString(), "--uninstall").status()).isZero();
+    assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
+  }
+
+  @Test
+  void aFirstRunKilledHalfWayIsUndoneByUninstall() throws Exception {
+    Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
+    assertThat(script.env("ONE_PCI_INSTALL_FAIL_AT", "stock:kill").run("--remotes", remotes.toString()).status()).isEqualTo(137);
+
+    Run run = InstallScript.repo().run("--remotes", remotes.toString(), "--uninstall");
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.err())
+        .isEqualTo(
+            "install.sh: an earlier run stopped half-way; undoing what it changed first\n"
+                + "install.sh: undone: " + r("im/kvm-probes.d/host/system/one-pci.jar") + "\n"
+                + "install.sh: undone: " + r("im/kvm-probes.d/host/system/pci-probe") + "\n"
+                + "install.sh: rolled back: " + remotes + " is as it was before the run that stopped\n");
+    assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
+  }
+
+  @Test
   void anUninstallThatStopsNamesWhatRemainsAndARerunFinishesIt() throws Exception {
     Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
     install();
