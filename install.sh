@@ -347,6 +347,28 @@ remove_file() (
     say "remove $dst"
 )
 
+# --- Java ----------------------------------------------------------------------------------------
+
+# Major version of the java at $1, from its release file, else from -version.
+java_major() {
+    home=$(dirname -- "$(dirname -- "$(readlink -f -- "$1" 2>/dev/null || printf '%s' "$1")")")
+    v=
+    [ ! -r "$home/release" ] || v=$(sed -n 's/^JAVA_VERSION="\([0-9][0-9]*\).*/\1/p' "$home/release")
+    [ -n "$v" ] || v=$("$1" -version 2>&1 | sed -n '1s/.*version "\([0-9][0-9]*\).*/\1/p')
+    printf '%s\n' "$v"
+}
+
+# The first Java 17 or newer: JAVA_HOME, PATH, then ONE_PCI_JVM_DIRS (default /usr/lib/jvm).
+find_java17() {
+    for j in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java 2>/dev/null)" "${ONE_PCI_JVM_DIRS:-/usr/lib/jvm}"/*/bin/java; do
+        [ -n "$j" ] && [ -x "$j" ] || continue
+        m=$(java_major "$j")
+        case $m in ''|*[!0-9]*) continue ;; esac
+        [ "$m" -lt 17 ] || { printf '%s\n' "$j"; return 0; }
+    done
+    return 1
+}
+
 # --- front-end steps ---------------------------------------------------------------------------
 
 # The front-end files belong to oneadmin when that user exists and we can give them away.
@@ -399,7 +421,10 @@ step_stock() {
 
 # The top-level keys of a pci.conf, without the leading colon (':filter:' and 'filter:' alike).
 conf_keys() {
-    awk '/^:?[A-Za-z_][A-Za-z0-9_]*:([ \t]|$)/ { k = $0; sub(/^:/, "", k); sub(/:.*/, "", k); print k }' "$1"
+    awk -v q="['\"]" '
+        $0 ~ "^" q "?:?[A-Za-z_][A-Za-z0-9_]*" q "?:([ \t]|$)" {
+            k = $0; sub("^" q, "", k); sub(/^:/, "", k); sub("[:\"\047].*", "", k); print k
+        }' "$1"
 }
 
 # Keys of OURS that SITE lacks, one a line.
@@ -433,11 +458,34 @@ step_conf() {
     missing=$(missing_keys "$ours" "$site") || return 1
     [ -n "$missing" ] || return 0
     merge_conf "$ours" "$site" "$missing" > "$WORK/pci.conf" || return 1
+    cp -- "$site" "$WORK/pci.conf.site" || return 1
     say "$site: keeping the site's settings; adding the keys it lacks: $(printf '%s' "$missing" | tr '\n' ' ')"
     owner=$(stat -c %u:%g -- "$site")
     [ "$owner" != "$(id -u):$(id -g)" ] || owner=
     put_file "$WORK/pci.conf" "$CONF" "$(stat -c %a -- "$site")" "$owner" || return 1
-    [ "$DRY" = 1 ] || [ -z "$(missing_keys "$ours" "$site")" ] || { err "$site still lacks keys after the merge"; return 1; }
+    [ "$DRY" = 1 ] && return 0
+    [ -z "$(missing_keys "$ours" "$site")" ] || { err "$site still lacks keys after the merge"; return 1; }
+    if ! why=$(probe_accepts "$site") && probe_accepts "$WORK/pci.conf.site" >/dev/null; then
+        err "adding keys made $site invalid for the probe ($why); the site's own file is kept for --uninstall"
+        return 1
+    fi
+}
+
+# The site's pci.conf in force: a warning when the probe would reject it (the hosts would go to ERROR).
+step_check_conf() {
+    [ "$DRY" = 0 ] || return 0
+    why=$(probe_accepts "$(target "$CONF")") ||
+        err "warning: the probe rejects $(target "$CONF"), so every host will go to ERROR until it is fixed: $why"
+}
+
+# True when the probe (this checkout's jar) reads pci.conf FILE without error, or when there is no
+# Java 17 to ask; otherwise prints the probe's complaint.
+probe_accepts() {
+    java=$(find_java17) || return 0
+    mkdir -p -- "$WORK/empty-root/sys/bus/pci/devices" || return 0
+    complaint=$("$java" -jar "$SRC/target/one-pci.jar" probe --config "$1" --sysfs-root "$WORK/empty-root" 2>&1 >/dev/null) && return 0
+    printf '%s\n' "${complaint#one-pci probe: }"
+    return 1
 }
 
 merge_conf() {
@@ -455,7 +503,7 @@ frontend_check() {
     [ -d "$TREE/im/kvm-probes.d" ] || { err "$TREE does not look like OpenNebula's remotes (no im/kvm-probes.d): give the right folder with --remotes DIR"; return 1; }
     RECORD=$(dirname -- "$TREE")/.one-pci-install
     OWNER=$(frontend_owner)
-    STEPS="step_build step_launcher step_jar step_stock step_conf"
+    STEPS="step_build step_launcher step_jar step_stock step_conf step_check_conf"
 }
 
 frontend_next() {
@@ -483,25 +531,6 @@ step_modules() {
     reach modules && put_file "$SRC/host/one-pci-vfio.conf" "$MODULES" 644 "$OWNER"
 }
 
-# Major version of the java at $1, from its release file, else from -version.
-java_major() {
-    home=$(dirname -- "$(dirname -- "$(readlink -f -- "$1" 2>/dev/null || printf '%s' "$1")")")
-    v=
-    [ ! -r "$home/release" ] || v=$(sed -n 's/^JAVA_VERSION="\([0-9][0-9]*\).*/\1/p' "$home/release")
-    [ -n "$v" ] || v=$("$1" -version 2>&1 | sed -n '1s/.*version "\([0-9][0-9]*\).*/\1/p')
-    printf '%s\n' "$v"
-}
-
-has_java17() {
-    for j in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java 2>/dev/null)" "${ONE_PCI_JVM_DIRS:-/usr/lib/jvm}"/*/bin/java; do
-        [ -n "$j" ] && [ -x "$j" ] || continue
-        m=$(java_major "$j")
-        case $m in ''|*[!0-9]*) continue ;; esac
-        [ "$m" -lt 17 ] || return 0
-    done
-    return 1
-}
-
 host_check() {
     [ -d "$ROOT" ] || { err "$ROOT does not exist"; return 1; }
     TREE=$(cd -P -- "$ROOT" && pwd -P) || return 1
@@ -521,7 +550,7 @@ host_check() {
 }
 
 host_warnings() {
-    if ! has_java17; then
+    if ! find_java17 >/dev/null; then
         err "warning: no Java 17 or newer found (JAVA_HOME, PATH, ${ONE_PCI_JVM_DIRS:-/usr/lib/jvm}): the hook and the probe need it;" \
             "install openjdk-17-jre-headless (Debian, Ubuntu) or java-17-openjdk-headless (RHEL, Alma, Rocky)"
     fi

@@ -233,6 +233,37 @@ class FrontEndInstallIT {
   }
 
   @Test
+  void keysWrittenInQuotesCountAsPresent() throws Exception {
+    Path conf = remotes.resolve("etc/im/kvm-probes.d/pci.conf");
+    write(conf, "\"filter\": '10de:*'\n':short_address': []\n", "rw-r--r--");
+
+    Run run = install();
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.err()).isEmpty();
+    assertThat(conf)
+        .hasContent("\"filter\": '10de:*'\n':short_address': []\n\n"
+            + "# Added by one-pci install.sh: keys this file lacked, with their default values.\n"
+            + ":device_name: []\n:nvidia_vendors:\n  - '10de'");
+  }
+
+  @Test
+  void aSitePciConfTheProbeRejectsIsKeptWithAWarning() throws Exception {
+    Path conf = remotes.resolve("etc/im/kvm-probes.d/pci.conf");
+    String invalid = ":filter: 'nvidia'\n:short_address: []\n:device_name: []\n:nvidia_vendors: ['10de']\n";
+    write(conf, invalid, "rw-r--r--");
+
+    Run run = install();
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.err())
+        .startsWith("install.sh: warning: the probe rejects " + conf + ", so every host will go to ERROR until it is fixed: "
+            + "Invalid configuration " + conf + ": ")
+        .contains("'nvidia'");
+    assertThat(conf).hasContent(invalid.strip());
+  }
+
+  @Test
   void dryRunPrintsEachChangeAndMakesNone() throws Exception {
     Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
 
