@@ -37,7 +37,7 @@ UDEV=etc/udev/rules.d/99-one-pci-vfio.rules
 MODULES=etc/modules-load.d/one-pci-vfio.conf
 SYNCED_JAR=var/tmp/one/$JAR
 
-MODE=frontend ACTION=install DRY=0
+MODE=frontend ACTION=install DRY=0 LOCKED=0
 REMOTES=/var/lib/one/remotes REMOTES_GIVEN=0 ROOT=/ ROOT_GIVEN=0
 
 say() { printf '%s\n' "$*"; }
@@ -151,14 +151,40 @@ note_change() {
 # RECORD/state/dirs       folders the install created, in order
 # RECORD/run/             this run's journal: list ("<n> <path>"), <n> (saved bytes), dirs
 # RECORD/self-dirs        folders made to hold RECORD itself (removed with it)
+# RECORD/lock/pid         the run working on the tree now
 
-# Makes the record folder, noting the folders it had to create.
+# Makes the record folder, noting the folders it had to create, and takes its lock.
 open_record() {
     made=$(missing_dirs "$RECORD") || return 1
     mkdir -p -- "$RECORD" || { err "cannot create the install record $RECORD"; return 1; }
     [ -z "$made" ] || printf '%s\n' "$made" >> "$RECORD/self-dirs"
-    recover || return 1
+    lock && recover || return 1
     mkdir -p -- "$RUN" && [ -d "$RUN" ]
+}
+
+# One run at a time: RECORD/lock holds the pid of the run that has it.
+lock() {
+    if mkdir -- "$RECORD/lock" 2>/dev/null; then
+        echo "$$" > "$RECORD/lock/pid" && LOCKED=1
+        return
+    fi
+    pid=$(cat -- "$RECORD/lock/pid" 2>/dev/null)
+    if [ -z "$pid" ]; then
+        err "$RECORD/lock names no run: when no install.sh is running, remove that folder and run again"
+        return 1
+    fi
+    if kill -0 "$pid" 2>/dev/null; then
+        err "another install.sh (pid $pid) is working on $TREE; wait for it to finish"
+        return 1
+    fi
+    err "taking over the lock left by a run that is gone (pid $pid)"
+    echo "$$" > "$RECORD/lock/pid" && LOCKED=1
+}
+
+unlock() {
+    [ "$LOCKED" = 1 ] || return 0
+    rm -rf -- "$RECORD/lock"
+    LOCKED=0
 }
 
 # Finishes what a run killed half-way left: a half-swapped record, changes not yet committed.
@@ -638,7 +664,7 @@ uninstall() {
         return 1
     fi
     if [ "$DRY" = 0 ] && [ -d "$RECORD" ]; then
-        recover && close_record_if_empty || return 1
+        lock && recover && close_record_if_empty || return 1
     fi
     if [ ! -f "$STATE/manifest" ]; then
         say "one-pci is not installed in $TREE: no record in $RECORD; nothing to change"
@@ -664,7 +690,7 @@ main() {
     parse_args "$@"
     SRC=$(source_dir) || { err "cannot find the folder of $0"; exit 1; }
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/one-pci-install.XXXXXX") || { err "cannot make a scratch folder"; exit 1; }
-    trap 'rm -rf -- "$WORK"' EXIT
+    trap 'unlock; rm -rf -- "$WORK"' EXIT
     if [ "$MODE" = host ]; then host_check || exit 1; else frontend_check || exit 1; fi
     STATE=$RECORD/state RUN=$RECORD/run
     if [ "$ACTION" = install ]; then

@@ -2,6 +2,7 @@ package onepci.install;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import onepci.install.InstallScript.Run;
 import onepci.testing.Cli;
@@ -143,7 +145,7 @@ class FrontEndInstallIT {
 
     Process p =
         new ProcessBuilder("dash", system.resolve("pci-probe").toString(), "--sysfs-root", host.root().toString(), "--pci-ids", ids.toString())
-            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .start();
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -212,7 +214,7 @@ class FrontEndInstallIT {
     assertThat(run.status()).as(run.err()).isZero();
     assertThat(run.err()).isEqualTo("install.sh: kept " + conf + ": it changed after one-pci installed it\n");
     assertThat(conf).hasContent(":filter: '10de:*:0302'");
-    Map<String, String> expected = new java.util.TreeMap<>(pristine);
+    Map<String, String> expected = new TreeMap<>(pristine);
     expected.put("remotes/etc/im/kvm-probes.d/pci.conf", TreeSnapshot.of(frontEnd).get("remotes/etc/im/kvm-probes.d/pci.conf"));
     assertThat(TreeSnapshot.of(frontEnd)).isEqualTo(expected);
   }
@@ -343,7 +345,7 @@ class FrontEndInstallIT {
 
     assertThat(next.status()).as(next.err()).isZero();
     assertThat(next.err())
-        .startsWith("install.sh: an earlier run stopped half-way; undoing what it changed first\n")
+        .contains("install.sh: an earlier run stopped half-way; undoing what it changed first\n")
         .endsWith("install.sh: rolled back: " + remotes + " is as it was before the run that stopped\n");
     assertThat(next.out()).contains("one-pci installed in " + remotes + ": 5 change(s)");
     assertThat(InstallScript.repo().run("--remotes", remotes.toString(), "--uninstall").status()).isZero();
@@ -358,13 +360,28 @@ class FrontEndInstallIT {
     Run run = InstallScript.repo().run("--remotes", remotes.toString(), "--uninstall");
 
     assertThat(run.status()).as(run.err()).isZero();
-    assertThat(run.err())
+    assertThat(run.err().lines().findFirst()).get().asString().matches("install\\.sh: taking over the lock left by a run that is gone \\(pid [0-9]+\\)");
+    assertThat(run.err().substring(run.err().indexOf('\n') + 1))
         .isEqualTo(
             "install.sh: an earlier run stopped half-way; undoing what it changed first\n"
                 + "install.sh: undone: " + r("im/kvm-probes.d/host/system/one-pci.jar") + "\n"
                 + "install.sh: undone: " + r("im/kvm-probes.d/host/system/pci-probe") + "\n"
                 + "install.sh: rolled back: " + remotes + " is as it was before the run that stopped\n");
     assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
+  }
+
+  @Test
+  void aSecondRunWaitsForTheOneAtWork() throws Exception {
+    Path lock = Files.createDirectories(frontEnd.resolve(".one-pci-install/lock"));
+    long alive = ProcessHandle.current().pid();
+    Files.writeString(lock.resolve("pid"), alive + "\n");
+    Map<String, String> before = TreeSnapshot.withTimes(frontEnd);
+
+    Run run = install();
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err()).isEqualTo("install.sh: another install.sh (pid " + alive + ") is working on " + remotes + "; wait for it to finish\n");
+    assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(before);
   }
 
   @Test
@@ -412,7 +429,7 @@ class FrontEndInstallIT {
     Run run = install("--uninstall");
 
     assertThat(run.status()).as(run.err()).isZero();
-    Map<String, String> expected = new java.util.TreeMap<>(pristine);
+    Map<String, String> expected = new TreeMap<>(pristine);
     expected.put("remotes/im/kvm-probes.d/host/system/pci.rb", upgradedEntry);
     assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(expected);
   }

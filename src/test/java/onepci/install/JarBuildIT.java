@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
@@ -23,6 +24,8 @@ class JarBuildIT {
 
   static final Instant BEFORE = Instant.parse("2026-01-01T00:00:00Z");
   static final Instant AFTER = Instant.parse("2026-02-01T00:00:00Z");
+  /** What the stand-in mvn "builds": the real jar, so that install.sh can run it. */
+  static final Path BUILT = Path.of("target/one-pci.jar").toAbsolutePath();
 
   @TempDir Path tmp;
   Path checkout;
@@ -38,7 +41,8 @@ class JarBuildIT {
     copy(Path.of("remotes/etc/im/kvm-probes.d/pci.conf"), checkout.resolve("remotes/etc/im/kvm-probes.d/pci.conf"));
     write(checkout.resolve("pom.xml"), "<project/>\n", BEFORE);
     write(checkout.resolve("src/main/java/Main.java"), "class Main {}\n", BEFORE);
-    remotes = Files.createDirectories(tmp.resolve("one/remotes/im/kvm-probes.d/host/system")).getParent().getParent().getParent().getParent();
+    remotes = tmp.resolve("one/remotes");
+    Files.createDirectories(remotes.resolve("im/kvm-probes.d/host/system"));
     mvnLog = tmp.resolve("mvn.log");
     Path bin = Files.createDirectories(tmp.resolve("bin"));
     script = InstallScript.at(checkout.resolve("install.sh")).env("PATH", bin + ":" + System.getenv("PATH"));
@@ -51,14 +55,14 @@ class JarBuildIT {
         mvn,
         "#!/bin/sh\n"
             + "echo \"$(pwd) $*\" >> " + mvnLog + "\n"
-            + (status == 0 ? "mkdir -p target && echo 'built by the stand-in mvn' > target/one-pci.jar\n" : "echo 'BUILD FAILURE' >&2\n")
+            + (status == 0 ? "mkdir -p target && cp " + BUILT + " target/one-pci.jar\n" : "echo 'BUILD FAILURE' >&2\n")
             + "exit " + status + "\n");
     Files.setPosixFilePermissions(mvn, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 
   static void copy(Path from, Path to) throws IOException {
     Files.createDirectories(to.getParent());
-    Files.copy(from, to, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
   }
 
   static void write(Path p, String content, Instant time) throws IOException {
@@ -78,7 +82,8 @@ class JarBuildIT {
     assertThat(run.status()).as(run.err()).isZero();
     assertThat(run.out()).startsWith("building " + checkout.resolve("target/one-pci.jar") + " (mvn -B -q package -DskipTests)\n");
     assertThat(mvnLog).hasContent(checkout + " -B -q package -DskipTests");
-    assertThat(installedJar()).hasContent("built by the stand-in mvn");
+    assertThat(installedJar()).hasSameBinaryContentAs(BUILT);
+    assertThat(run.err()).isEmpty();
   }
 
   @Test
@@ -90,18 +95,22 @@ class JarBuildIT {
 
     assertThat(run.status()).as(run.err()).isZero();
     assertThat(mvnLog).hasContent(checkout + " -B -q package -DskipTests");
-    assertThat(installedJar()).hasContent("built by the stand-in mvn");
+    assertThat(installedJar()).hasSameBinaryContentAs(BUILT);
+    assertThat(run.err()).isEmpty();
   }
 
   @Test
   void aJarNewerThanTheSourcesAndPomIsUsedAsItIs() throws Exception {
-    write(checkout.resolve("target/one-pci.jar"), "current build\n", AFTER);
+    Path current = checkout.resolve("target/one-pci.jar");
+    copy(BUILT, current);
+    Files.setLastModifiedTime(current, FileTime.from(AFTER));
 
     Run run = script.run("--remotes", remotes.toString());
 
     assertThat(run.status()).as(run.err()).isZero();
     assertThat(mvnLog).doesNotExist();
-    assertThat(installedJar()).hasContent("current build");
+    assertThat(installedJar()).hasSameBinaryContentAs(BUILT);
+    assertThat(Files.getLastModifiedTime(current).toInstant()).isEqualTo(AFTER);
   }
 
   @Test
