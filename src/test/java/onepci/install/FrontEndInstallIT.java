@@ -341,14 +341,14 @@ class FrontEndInstallIT {
     assertThat(killed.status()).isEqualTo(137);
     assertThat(executables(system)).containsExactly("cpu.sh", "pci-probe");
 
-    Run next = InstallScript.repo().env("ONE_PCI_OWNER", owner).run("--remotes", remotes.toString());
+    Run next = install();
 
     assertThat(next.status()).as(next.err()).isZero();
     assertThat(next.err())
         .contains("install.sh: an earlier run stopped half-way; undoing what it changed first\n")
         .endsWith("install.sh: rolled back: " + remotes + " is as it was before the run that stopped\n");
     assertThat(next.out()).contains("one-pci installed in " + remotes + ": 5 change(s)");
-    assertThat(InstallScript.repo().run("--remotes", remotes.toString(), "--uninstall").status()).isZero();
+    assertThat(install("--uninstall").status()).isZero();
     assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
   }
 
@@ -357,7 +357,7 @@ class FrontEndInstallIT {
     Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
     assertThat(script.env("ONE_PCI_INSTALL_FAIL_AT", "stock:kill").run("--remotes", remotes.toString()).status()).isEqualTo(137);
 
-    Run run = InstallScript.repo().run("--remotes", remotes.toString(), "--uninstall");
+    Run run = install("--uninstall");
 
     assertThat(run.status()).as(run.err()).isZero();
     assertThat(run.err().lines().findFirst()).get().asString().matches("install\\.sh: taking over the lock left by a run that is gone \\(pid [0-9]+\\)");
@@ -400,7 +400,7 @@ class FrontEndInstallIT {
     assertThat(system.resolve("pci.rb")).hasContent(STOCK_PCI_RB);
     assertThat(executables(system)).containsExactly("cpu.sh", "pci-probe", "pci.rb");
 
-    Run rerun = InstallScript.repo().run("--remotes", remotes.toString(), "--uninstall");
+    Run rerun = install("--uninstall");
 
     assertThat(rerun.status()).as(rerun.err()).isZero();
     assertThat(rerun.err()).isEmpty();

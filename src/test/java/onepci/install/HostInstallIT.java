@@ -253,7 +253,7 @@ class HostInstallIT {
     // as root, drop to nobody for this run; otherwise the test runs as the unprivileged user it is
     InstallScript script = InstallScript.repo();
     if (isRoot) {
-      script.via("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+      script = script.via("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
     }
 
     Run run = script.run("--host");

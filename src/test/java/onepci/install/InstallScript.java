@@ -18,33 +18,37 @@ public final class InstallScript {
   public record Run(int status, String out, String err) {}
 
   private final Path script;
-  private final Map<String, String> env = new HashMap<>();
-  private final List<String> prefix = new ArrayList<>();
+  private final Map<String, String> env;
+  private final List<String> prefix;
 
-  private InstallScript(Path script) {
+  private InstallScript(Path script, Map<String, String> env, List<String> prefix) {
     this.script = script;
+    this.env = Map.copyOf(env);
+    this.prefix = List.copyOf(prefix);
   }
 
   /** The checkout's own install.sh. */
   public static InstallScript repo() {
-    return new InstallScript(REPO_SCRIPT);
+    return at(REPO_SCRIPT);
   }
 
   /** A copy of install.sh elsewhere (a checkout missing some file). */
   public static InstallScript at(Path script) {
-    return new InstallScript(script);
+    return new InstallScript(script, Map.of(), List.of());
   }
 
-  /** Sets an environment variable for the runs. */
+  /** The same script with one more environment variable set for its runs. */
   public InstallScript env(String name, String value) {
-    env.put(name, value);
-    return this;
+    Map<String, String> more = new HashMap<>(env);
+    more.put(name, value);
+    return new InstallScript(script, more, prefix);
   }
 
-  /** Runs the script through a wrapper command (setpriv to drop root, say). */
+  /** The same script run through a wrapper command (setpriv to drop root, say). */
   public InstallScript via(String... command) {
-    prefix.addAll(List.of(command));
-    return this;
+    List<String> more = new ArrayList<>(List.of(command));
+    more.addAll(prefix);
+    return new InstallScript(script, env, more);
   }
 
   public Run run(String... args) {
