@@ -202,6 +202,34 @@ class HostInstallIT {
   }
 
   @Test
+  void aNewerHookReplacesTheInstalledOneAndUninstallStillRemovesIt() throws Exception {
+    Map<String, String> pristine = TreeSnapshot.withTimes(root);
+    Path checkout = tmp.resolve("checkout");
+    Files.createDirectories(checkout.resolve("driver-hooks"));
+    Files.createDirectories(checkout.resolve("host"));
+    Files.copy(InstallScript.REPO_SCRIPT, checkout.resolve("install.sh"));
+    for (String f : List.of("99-one-pci-vfio.rules", "one-pci-vfio.conf")) {
+      Files.copy(Path.of("host", f), checkout.resolve("host").resolve(f));
+    }
+    write(checkout.resolve("driver-hooks/qemu"), Files.readString(HOOK), "rwxr-xr-x");
+    InstallScript copy = InstallScript.at(checkout.resolve("install.sh"));
+    assertThat(copy.run(args()).status()).isZero();
+    write(checkout.resolve("driver-hooks/qemu"), Files.readString(HOOK) + "# a later version\n", "rwxr-xr-x");
+
+    Run update = copy.run(args());
+
+    assertThat(update.status()).as(update.err()).isZero();
+    assertThat(update.out()).startsWith("replace " + r("etc/libvirt/hooks/qemu.d/one-pci") + " (mode 755" + owner + ")\n"
+        + "one-pci installed in " + root + ": 1 change(s)");
+    assertThat(root.resolve("etc/libvirt/hooks/qemu.d/one-pci")).hasSameBinaryContentAs(checkout.resolve("driver-hooks/qemu"));
+
+    Run run = copy.run(args("--uninstall"));
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(TreeSnapshot.withTimes(root)).isEqualTo(pristine);
+  }
+
+  @Test
   void aCheckoutWithoutTheHookRefusesAndChangesNothing() throws Exception {
     Path checkout = Files.createDirectories(tmp.resolve("checkout/host"));
     Files.copy(InstallScript.REPO_SCRIPT, tmp.resolve("checkout/install.sh"));
