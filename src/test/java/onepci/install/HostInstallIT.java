@@ -1,0 +1,293 @@
+package onepci.install;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import onepci.install.InstallScript.Run;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@code install.sh --host} under a scratch root standing in for a KVM host that already has a
+ * hook of its own and an older file where the udev rule goes.
+ */
+class HostInstallIT {
+
+  static final Path HOOK = Path.of("driver-hooks/qemu").toAbsolutePath();
+  /** The commands install.sh runs: a PATH holding only these (as small wrappers) has no Java. */
+  static final List<String> TOOLS =
+      List.of("awk", "basename", "cat", "chmod", "chown", "cksum", "cmp", "cp", "dirname", "find", "grep", "head", "id", "ls",
+          "mkdir", "mktemp", "mv", "od", "readlink", "rm", "rmdir", "sed", "stat", "tail", "tr", "wc");
+
+  @TempDir Path tmp;
+  Path root;
+  boolean isRoot;
+  String owner;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    root = tmp.resolve("host");
+    Path hooks = Files.createDirectories(root.resolve("etc/libvirt/hooks/qemu.d"));
+    write(hooks.resolve("site-hook"), "#!/bin/sh\nexit 0\n", "rwxr-x---");
+    Path rules = Files.createDirectories(root.resolve("etc/udev/rules.d"));
+    write(rules.resolve("99-one-pci-vfio.rules"), "SUBSYSTEM==\"vfio\", MODE=\"0660\"\n", "rw-------");
+    write(rules.resolve("70-persistent-net.rules"), "# site rule\n", "rw-r--r--");
+    // what `onehost sync` leaves on a host
+    Path synced = Files.createDirectories(root.resolve("var/tmp/one/im/kvm-probes.d/host/system"));
+    Files.copy(Path.of("target/one-pci.jar"), synced.resolve("one-pci.jar"));
+    isRoot = Files.getAttribute(tmp, "unix:uid").equals(0);
+    owner = isRoot ? ", owner root:root" : "";
+  }
+
+  static void write(Path p, String content, String mode) throws IOException {
+    Files.writeString(p, content, StandardCharsets.UTF_8);
+    Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(mode));
+  }
+
+  Run host(String... more) {
+    return InstallScript.repo().run(args(more));
+  }
+
+  String[] args(String... more) {
+    return Stream.concat(Stream.of("--host", "--root", root.toString()), Stream.of(more)).toArray(String[]::new);
+  }
+
+  String r(String relative) {
+    return root.resolve(relative).toString();
+  }
+
+  static String mode(Path p) throws IOException {
+    return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
+  }
+
+  @Test
+  void installPutsTheHookTheUdevRuleAndTheModuleListInPlace() throws Exception {
+    Run run = host();
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.err()).isEmpty();
+    assertThat(run.out())
+        .isEqualTo(
+            "add " + r("etc/libvirt/hooks/qemu.d/one-pci") + " (mode 755" + owner + ")\n"
+                + "replace " + r("etc/udev/rules.d/99-one-pci-vfio.rules") + " (mode 644" + owner + ")\n"
+                + "add " + r("etc/modules-load.d/one-pci-vfio.conf") + " (mode 644" + owner + ")\n"
+                + "one-pci installed in " + root + ": 3 change(s), recorded in " + r("var/lib/one-pci/install") + " for --uninstall\n"
+                + "next, on this host as root:\n"
+                + "  systemctl restart libvirtd     libvirt sees a new hook only after a restart\n"
+                + "  modprobe vfio-pci              (loaded at every boot from now on)\n"
+                + "  udevadm control --reload && udevadm trigger --subsystem-match=vfio\n");
+    Path hook = root.resolve("etc/libvirt/hooks/qemu.d/one-pci");
+    assertThat(hook).hasSameBinaryContentAs(HOOK);
+    assertThat(mode(hook)).isEqualTo("rwxr-xr-x");
+    Path rule = root.resolve("etc/udev/rules.d/99-one-pci-vfio.rules");
+    assertThat(Files.readAllLines(rule)).filteredOn(l -> !l.startsWith("#")).containsExactly("SUBSYSTEM==\"vfio\", GROUP=\"kvm\", MODE=\"0666\"");
+    assertThat(mode(rule)).isEqualTo("rw-r--r--");
+    Path modules = root.resolve("etc/modules-load.d/one-pci-vfio.conf");
+    assertThat(Files.readAllLines(modules)).filteredOn(l -> !l.startsWith("#")).containsExactly("vfio-pci");
+    assertThat(mode(modules)).isEqualTo("rw-r--r--");
+  }
+
+  @Test
+  void theInstalledHookLetsEveryOtherOperationThroughAtOnce() throws Exception {
+    host();
+    Path hook = root.resolve("etc/libvirt/hooks/qemu.d/one-pci");
+
+    Process p = new ProcessBuilder("dash", hook.toString(), "one-x", "started", "begin", "-")
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .start();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(p.waitFor()).as(err).isZero();
+    assertThat(out).isEmpty();
+    assertThat(err).isEmpty();
+  }
+
+  @Test
+  void aSecondInstallChangesNothingAndSaysSo() throws Exception {
+    host();
+    Map<String, String> before = TreeSnapshot.withTimes(root);
+
+    Run again = host();
+
+    assertThat(again.status()).as(again.err()).isZero();
+    assertThat(again.out()).isEqualTo("one-pci is already installed in " + root + ": nothing to change\n");
+    assertThat(TreeSnapshot.withTimes(root)).isEqualTo(before);
+  }
+
+  @Test
+  void uninstallPutsTheHostBackByteForByteAndModeForMode() throws Exception {
+    Map<String, String> pristine = TreeSnapshot.withTimes(root);
+    host();
+
+    Run run = host("--uninstall");
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.out())
+        .isEqualTo(
+            "remove " + r("etc/modules-load.d/one-pci-vfio.conf") + "\n"
+                + "restore " + r("etc/udev/rules.d/99-one-pci-vfio.rules") + "\n"
+                + "remove " + r("etc/libvirt/hooks/qemu.d/one-pci") + "\n"
+                + "remove folder " + r("etc/modules-load.d") + "\n"
+                + "one-pci uninstalled from " + root + "\n"
+                + "next, on this host as root: systemctl restart libvirtd (so that libvirt forgets the hook)\n");
+    assertThat(TreeSnapshot.withTimes(root)).isEqualTo(pristine);
+  }
+
+  @Test
+  void onAnEmptyRootUninstallRemovesEveryFolderItMade() throws Exception {
+    Path empty = Files.createDirectories(tmp.resolve("empty"));
+
+    assertThat(InstallScript.repo().run("--host", "--root", empty.toString()).status()).isZero();
+    Run run = InstallScript.repo().run("--host", "--root", empty.toString(), "--uninstall");
+
+    assertThat(run.status()).as(run.err()).isZero();
+    try (Stream<Path> s = Files.list(empty)) {
+      assertThat(s).isEmpty();
+    }
+  }
+
+  @Test
+  void dryRunPrintsEachChangeAndMakesNone() throws Exception {
+    Map<String, String> pristine = TreeSnapshot.withTimes(root);
+
+    Run run = host("--dry-run");
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.out())
+        .isEqualTo(
+            "would add " + r("etc/libvirt/hooks/qemu.d/one-pci") + " (mode 755" + owner + ")\n"
+                + "would replace " + r("etc/udev/rules.d/99-one-pci-vfio.rules") + " (mode 644" + owner + ")\n"
+                + "would add " + r("etc/modules-load.d/one-pci-vfio.conf") + " (mode 644" + owner + ")\n"
+                + "dry run: 3 change(s) would be made; nothing was changed\n");
+    assertThat(TreeSnapshot.withTimes(root)).isEqualTo(pristine);
+  }
+
+  @Test
+  void dryRunUninstallMakesNoChange() throws Exception {
+    host();
+    Map<String, String> installed = TreeSnapshot.withTimes(root);
+
+    Run run = host("--uninstall", "--dry-run");
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.out()).startsWith("would remove " + r("etc/modules-load.d/one-pci-vfio.conf") + "\n").endsWith("dry run: nothing was changed\n");
+    assertThat(TreeSnapshot.withTimes(root)).isEqualTo(installed);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"hook", "udev", "modules", "commit"})
+  void aRunThatFailsHalfWayUndoesItsChanges(String step) throws Exception {
+    Map<String, String> pristine = TreeSnapshot.withTimes(root);
+
+    Run run = InstallScript.repo().env("ONE_PCI_INSTALL_FAIL_AT", step).run(args());
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err())
+        .startsWith("install.sh: failing before step '" + step + "' (ONE_PCI_INSTALL_FAIL_AT)\n")
+        .endsWith("install.sh: rolled back: " + root + " is as it was before this run\n");
+    assertThat(TreeSnapshot.withTimes(root)).isEqualTo(pristine);
+  }
+
+  @Test
+  void aNewerHookReplacesTheInstalledOneAndUninstallStillRemovesIt() throws Exception {
+    Map<String, String> pristine = TreeSnapshot.withTimes(root);
+    Path checkout = tmp.resolve("checkout");
+    Files.createDirectories(checkout.resolve("driver-hooks"));
+    Files.createDirectories(checkout.resolve("host"));
+    Files.copy(InstallScript.REPO_SCRIPT, checkout.resolve("install.sh"));
+    for (String f : List.of("99-one-pci-vfio.rules", "one-pci-vfio.conf")) {
+      Files.copy(Path.of("host", f), checkout.resolve("host").resolve(f));
+    }
+    write(checkout.resolve("driver-hooks/qemu"), Files.readString(HOOK), "rwxr-xr-x");
+    InstallScript copy = InstallScript.at(checkout.resolve("install.sh"));
+    assertThat(copy.run(args()).status()).isZero();
+    write(checkout.resolve("driver-hooks/qemu"), Files.readString(HOOK) + "# a later version\n", "rwxr-xr-x");
+
+    Run update = copy.run(args());
+
+    assertThat(update.status()).as(update.err()).isZero();
+    assertThat(update.out()).startsWith("replace " + r("etc/libvirt/hooks/qemu.d/one-pci") + " (mode 755" + owner + ")\n"
+        + "one-pci installed in " + root + ": 1 change(s)");
+    assertThat(root.resolve("etc/libvirt/hooks/qemu.d/one-pci")).hasSameBinaryContentAs(checkout.resolve("driver-hooks/qemu"));
+
+    Run run = copy.run(args("--uninstall"));
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(TreeSnapshot.withTimes(root)).isEqualTo(pristine);
+  }
+
+  @Test
+  void aCheckoutWithoutTheHookRefusesAndChangesNothing() throws Exception {
+    Path checkout = Files.createDirectories(tmp.resolve("checkout/host"));
+    Files.copy(InstallScript.REPO_SCRIPT, tmp.resolve("checkout/install.sh"));
+    for (String f : List.of("99-one-pci-vfio.rules", "one-pci-vfio.conf")) {
+      Files.copy(Path.of("host", f), checkout.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);
+    }
+    Map<String, String> pristine = TreeSnapshot.withTimes(root);
+
+    Run run = InstallScript.at(tmp.resolve("checkout/install.sh")).run(args());
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err())
+        .isEqualTo("install.sh: " + tmp.resolve("checkout/driver-hooks/qemu")
+            + " is missing from this checkout: nothing was installed; update the checkout (git pull) and run again\n");
+    assertThat(TreeSnapshot.withTimes(root)).isEqualTo(pristine);
+  }
+
+  @Test
+  void withoutJava17ItWarnsWhatToInstallAndStillInstalls() throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("bin"));
+    for (String tool : TOOLS) {
+      write(bin.resolve(tool), "#!/bin/sh\nexec /usr/bin/" + tool + " \"$@\"\n", "rwxr-xr-x");
+    }
+    Path noJvms = Files.createDirectories(tmp.resolve("no-jvms"));
+
+    Run run = InstallScript.repo().env("PATH", bin.toString()).env("JAVA_HOME", "").env("ONE_PCI_JVM_DIRS", noJvms.toString()).run(args());
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.err())
+        .isEqualTo("install.sh: warning: no Java 17 or newer found (JAVA_HOME, PATH, " + noJvms + "): the hook and the probe need it; "
+            + "install openjdk-17-jre-headless (Debian, Ubuntu) or java-17-openjdk-headless (RHEL, Alma, Rocky)\n");
+    assertThat(root.resolve("etc/libvirt/hooks/qemu.d/one-pci")).hasSameBinaryContentAs(HOOK);
+  }
+
+  @Test
+  void beforeTheFirstSyncItSaysTheJarIsNotThereYet() throws Exception {
+    Path jar = root.resolve("var/tmp/one/im/kvm-probes.d/host/system/one-pci.jar");
+    Files.delete(jar);
+
+    Run run = host();
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.err()).isEqualTo("install.sh: note: " + jar + " is not there yet: run 'onehost sync -f' on the front-end\n");
+  }
+
+  @Test
+  void withoutRootTheRealSystemIsRefused() throws Exception {
+    // as root, drop to nobody for this run; otherwise the test runs as the unprivileged user it is
+    InstallScript script = InstallScript.repo();
+    if (isRoot) {
+      script = script.via("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups");
+    }
+
+    Run run = script.run("--host");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err()).isEqualTo("install.sh: the host install writes system files: run it as root (or give --root DIR to fill a scratch tree)\n");
+  }
+}
