@@ -42,9 +42,6 @@ public final class Planner {
     for (PciAddress a : wanted) {
       groupOf(a, refusals).ifPresent(g -> groups.computeIfAbsent(g, k -> new ArrayList<>()).add(a));
     }
-    if (!refusals.isEmpty()) {
-      throw new RefusedException(refusals);
-    }
     HostUsage usage = new HostUsage(paths, reader);
     TreeMap<PciAddress, Plan.Member> members = new TreeMap<>();
     for (var g : groups.entrySet()) {
