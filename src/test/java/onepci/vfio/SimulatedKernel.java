@@ -23,9 +23,9 @@ import onepci.sysfs.SysfsReader;
  * vfio-pci makes {@code /dev/vfio/<group>}. Each device's own driver is the one it is bound to when
  * the simulation starts. It can be told to refuse or hang one step for one device.
  */
-final class SimulatedKernel {
+public final class SimulatedKernel {
 
-  enum Step { OVERRIDE, UNBIND, BIND, PROBE }
+  public enum Step { OVERRIDE, UNBIND, BIND, PROBE }
 
   private final Path root;
   private final HostPaths paths;
@@ -47,12 +47,12 @@ final class SimulatedKernel {
     }
   }
 
-  Kernel kernel(java.time.Duration limit) {
+  public Kernel kernel(java.time.Duration limit) {
     return new Kernel(new BoundedWrites(this::write, limit), this::modprobe, this::signal);
   }
 
   /** Every write so far, as {@code <file under the root> <- <value>}. */
-  synchronized List<String> writes() {
+  public synchronized List<String> writes() {
     return List.copyOf(writes);
   }
 

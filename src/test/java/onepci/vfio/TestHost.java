@@ -34,17 +34,17 @@ import onepci.testing.FakeSysfs;
  * 0000:07:00.1  its unbound audio function        group 18
  * </pre>
  */
-final class TestHost {
+public final class TestHost {
 
   static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
 
-  final FakeSysfs fs;
-  final HostPaths paths;
-  final int kvmGid;
+  public final FakeSysfs fs;
+  public final HostPaths paths;
+  public final int kvmGid;
   SimulatedKernel kernel;
   final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
-  TestHost(Path root) throws IOException {
+  public TestHost(Path root) throws IOException {
     fs = FakeSysfs.create(root);
     paths = fs.paths();
     FakeSysfs.Device rp = fs.device("0000:00:01.0").id(0x8086, 0x347a, 0x060400).iommuGroup(1).driver("pcieport");
@@ -73,7 +73,7 @@ final class TestHost {
     fs.write("etc/group", "root:x:0:\nkvm:x:" + kvmGid + ":\n");
   }
 
-  SimulatedKernel simulate() throws IOException {
+  public SimulatedKernel simulate() throws IOException {
     kernel = new SimulatedKernel(paths);
     return kernel;
   }
@@ -87,7 +87,7 @@ final class TestHost {
     return new VfioEngine(paths, kernel.kernel(writeLimit), log);
   }
 
-  int prepare(String domain, String... addresses) throws IOException {
+  public int prepare(String domain, String... addresses) throws IOException {
     return engine().prepare(domain, Stream.of(addresses).map(PciAddress::parse).toList(), Optional.empty());
   }
 
@@ -103,7 +103,7 @@ final class TestHost {
     return err().lines().toList();
   }
 
-  Optional<String> driver(String address) {
+  public Optional<String> driver(String address) {
     try {
       return Optional.of(Files.readSymbolicLink(paths.pciDevice(PciAddress.parse(address)).resolve("driver")).getFileName().toString());
     } catch (IOException e) {
@@ -115,11 +115,11 @@ final class TestHost {
     return Files.readString(paths.pciDevice(PciAddress.parse(address)).resolve("driver_override")).strip();
   }
 
-  Path journal(String domain) {
+  public Path journal(String domain) {
     return paths.vfioState().resolve(domain + ".journal");
   }
 
-  String read(Path p) throws IOException {
+  public String read(Path p) throws IOException {
     return Files.readString(p, StandardCharsets.UTF_8);
   }
 
@@ -127,7 +127,7 @@ final class TestHost {
    * Every file (with content, mode, group) and link (with target) under sys/, dev/ and run/ but the
    * lock file, to show that nothing changed.
    */
-  TreeMap<String, String> snapshot() throws IOException {
+  public TreeMap<String, String> snapshot() throws IOException {
     TreeMap<String, String> out = new TreeMap<>();
     for (String top : List.of("sys", "dev", "run")) {
       Path d = paths.root().resolve(top);
