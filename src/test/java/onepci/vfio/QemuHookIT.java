@@ -118,7 +118,22 @@ class QemuHookIT {
     // the same bare host cannot prepare: proof that the calls above never looked for Java or the jar
     Run prepare = hook(h, bare(), xml("0000:01:00.0"), "one-7", "prepare", "begin", "-");
     assertThat(prepare.status()).isEqualTo(1);
-    assertThat(prepare.err()).startsWith("one-pci vfio hook: one-pci.jar not found");
+    assertThat(prepare.err()).isEqualTo("one-pci vfio hook: one-pci.jar not found (tried $ONE_PCI_JAR, <hook dir>/../target in a checkout,"
+        + " /var/tmp/one/im/kvm-probes.d/host/system/one-pci.jar), so one-7 cannot be prepared safely;"
+        + " run 'onehost sync --force' on the front-end, or 'mvn package' in a checkout\n");
+  }
+
+  @Test
+  void withoutJarOrJavaAVmWithoutPciDevicesStillStarts() throws Exception {
+    Run noJar = hook(loneHook(), bare(), xml(), "one-9", "prepare", "begin", "-");
+    assertThat(noJar.status()).isZero();
+    assertThat(noJar.out() + noJar.err()).isEmpty();
+
+    Map<String, String> env = bare();
+    env.put("ONE_PCI_JAR", JAR.toString());
+    Run noJava = hook(loneHook(), env, xml(), "one-9", "release", "end", "-");
+    assertThat(noJava.status()).isZero();
+    assertThat(noJava.out() + noJava.err()).isEmpty();
   }
 
   @Test
