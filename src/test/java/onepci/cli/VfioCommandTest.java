@@ -56,7 +56,7 @@ class VfioCommandTest {
   Cli.Result run(String stdin, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    VfioCommand c = new VfioCommand(kernel::kernel, Clock.fixed(Instant.parse("2026-12-01T10:00:00Z"), ZoneOffset.UTC));
+    VfioCommand c = new VfioCommand((limit, paths) -> kernel.kernel(limit), Clock.fixed(Instant.parse("2026-12-01T10:00:00Z"), ZoneOffset.UTC));
     Io io = new Io(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
         new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8), Map.of());
     int status;
@@ -164,6 +164,22 @@ class VfioCommandTest {
 
     assertThat(r.status()).isZero();
     assertThat(r.out()).isEqualTo("no device is on vfio-pci or held by a domain\n");
+  }
+
+  @Test
+  void onATreeThatIsNotTheRealRootNothingOfThisMachineIsLoadedOrSignalled() throws Exception {
+    Files.delete(host.paths.pciDriver("vfio-pci").resolve("0000:04:00.0"));
+    Files.delete(host.paths.pciDevice(onepci.sysfs.PciAddress.parse("0000:04:00.0")).resolve("driver"));
+    Files.delete(host.paths.pciDriver("vfio-pci"));
+
+    Cli.Result r = Cli.run("vfio", "prepare", "--domain", "one-7", "0000:07:00.0", "--sysfs-root", root);
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err()).contains("one-pci vfio: one-7: loading vfio-pci (modprobe vfio-pci)\n"
+        + "one-pci vfio: one-7: failed: " + root + "/sys/bus/pci/drivers/vfio-pci is missing and modprobe runs only on the real root (/);"
+        + " fix: make the folder in the tree, or run without --sysfs-root\n");
+    assertThat(host.journal("one-7")).doesNotExist();
+    assertThat(host.driver("0000:07:00.0")).contains("nvidia");
   }
 
   @Test

@@ -202,6 +202,27 @@ class VfioEngineTest {
   }
 
   @Test
+  void aRequestedUnboundDeviceIsBoundWithoutAnUnbindAndLeftUnboundAfter() throws Exception {
+    assertThat(host.prepare("one-7", "0000:07:00.1")).isZero();
+
+    assertThat(kernel.writes()).containsExactly(
+        "sys/bus/pci/devices/0000:07:00.0/driver_override <- vfio-pci",
+        "sys/bus/pci/drivers/nvidia/unbind <- 0000:07:00.0",
+        "sys/bus/pci/drivers_probe <- 0000:07:00.0",
+        "sys/bus/pci/devices/0000:07:00.1/driver_override <- vfio-pci",
+        "sys/bus/pci/drivers_probe <- 0000:07:00.1");
+    assertThat(host.release("one-7")).isZero();
+    assertThat(kernel.writes().subList(5, kernel.writes().size())).containsExactly(
+        "sys/bus/pci/devices/0000:07:00.1/driver_override <- ",
+        "sys/bus/pci/drivers/vfio-pci/unbind <- 0000:07:00.1",
+        "sys/bus/pci/devices/0000:07:00.0/driver_override <- ",
+        "sys/bus/pci/drivers/vfio-pci/unbind <- 0000:07:00.0",
+        "sys/bus/pci/drivers_probe <- 0000:07:00.0");
+    assertThat(host.driver("0000:07:00.1")).isEmpty();
+    assertThat(host.override("0000:07:00.1")).isEqualTo("(null)");
+  }
+
+  @Test
   void anAdministratorsBindingSurvivesPrepareAndRelease() throws Exception {
     assertThat(host.prepare("one-7", "0000:04:00.0")).isZero();
     assertThat(kernel.writes()).isEmpty();
