@@ -113,7 +113,8 @@ public final class Binder {
           + (holders.isEmpty() ? "no process holds its /dev nodes" : String.join(", ", holders))
           + "; fix: stop what uses the device, then retry (the write may still complete in the kernel)", h);
     } catch (IOException x) {
-      throw new IOException(a + ": " + x.getMessage(), x);
+      String m = x.getMessage() != null && x.getMessage().startsWith(file.toString()) ? x.getMessage() : file + ": " + x.getMessage();
+      throw new IOException(a + ": " + m + "; fix: see 'dmesg' for the kernel's reason", x);
     }
   }
 }

@@ -151,7 +151,7 @@ class VfioEngineTest {
     assertThat(host.driver("0000:01:00.1")).contains("snd_hda_intel");
     assertThat(host.journal("one-7")).doesNotExist();
     assertThat(host.errLines()).contains(
-        "one-pci vfio: one-7: failed: 0000:01:00.1: No such device",
+        "one-pci vfio: one-7: failed: 0000:01:00.1: " + host.paths.pciDriversProbe() + ": No such device; fix: see 'dmesg' for the kernel's reason",
         "one-pci vfio: one-7: rolling back 0000:01:00.1",
         "one-pci vfio: one-7: rolling back 0000:01:00.0");
   }
@@ -251,8 +251,10 @@ class VfioEngineTest {
         "0000:01:00.1\t12\tbound\tsnd_hda_intel\t-", "0000:07:00.0\t18\tbound\tnvidia\t-");
     String root = host.paths.root().toString();
     assertThat(host.errLines()).containsSubsequence(
-        "one-pci vfio: one-7: release failed: 0000:07:00.0: Device or resource busy",
-        "one-pci vfio: one-7: release failed: 0000:01:00.1: No such device",
+        "one-pci vfio: one-7: release failed: 0000:07:00.0: " + root + "/sys/bus/pci/drivers/vfio-pci/unbind: Device or resource busy;"
+            + " fix: see 'dmesg' for the kernel's reason",
+        "one-pci vfio: one-7: release failed: 0000:01:00.1: " + root + "/sys/bus/pci/drivers_probe: No such device;"
+            + " fix: see 'dmesg' for the kernel's reason",
         "one-pci vfio: one-7: 2 device(s) not restored; they stay in " + root
             + "/run/one-pci/one-7.journal; once fixed, run: one-pci vfio release --domain one-7");
 
@@ -295,6 +297,17 @@ class VfioEngineTest {
         "sys/bus/pci/devices/0000:01:00.0/driver_override <- vfio-pci", "sys/bus/pci/drivers/nvidia/unbind <- 0000:01:00.0");
     assertThat(host.driver("0000:01:00.1")).contains("snd_hda_intel");
     assertThat(host.read(host.journal("one-7")).lines().skip(2)).containsExactly("0000:01:00.0\t12\tbound\tnvidia\t-");
+  }
+
+  @Test
+  void aJournalThatCannotBeReadStopsPrepareAndSaysWhatToDo() throws Exception {
+    host.fs.write("run/one-pci/one-3.journal", "domain\tone-3\n0000:01:00.0 12 bound\n");
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> host.prepare("one-7", "0000:07:00.0"))
+        .hasMessage(host.paths.vfioState().resolve("one-3.journal")
+            + ": not a journal line: '0000:01:00.0 12 bound'; fix: restore the devices by hand and delete the file");
+    assertThat(kernel.writes()).isEmpty();
+    assertThat(host.journal("one-7")).doesNotExist();
   }
 
   @Test
