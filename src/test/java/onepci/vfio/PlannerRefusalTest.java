@@ -65,6 +65,22 @@ class PlannerRefusalTest {
   }
 
   @Test
+  void aFilesystemMountedThroughADevLinkIsFoundToo() throws Exception {
+    host.fs.write("dev/nvme0n1p1", "");
+    Files.createDirectories(tmp.resolve("dev/disk/by-uuid"));
+    Files.createSymbolicLink(tmp.resolve("dev/disk/by-uuid/0b1c4e1a"), Path.of("../../nvme0n1p1"));
+    host.fs.write("proc/self/mounts", "/dev/disk/by-uuid/0b1c4e1a /var/lib/one ext4 rw 0 0\n");
+    before = host.snapshot();
+
+    assertThat(host.prepare("one-7", "0000:03:00.0")).isEqualTo(1);
+
+    assertRefused(
+        "one-pci vfio: one-7: refused 0000:03:00.0: holds /dev/disk/by-uuid/0b1c4e1a, mounted on /var/lib/one;"
+            + " fix: unmount /var/lib/one and remove it from /etc/fstab, or pass through another device",
+        "one-pci vfio: one-7: nothing was changed");
+  }
+
+  @Test
   void theNicOfTheDefaultRoute() throws Exception {
     assertThat(host.prepare("one-7", "0000:05:00.0")).isEqualTo(1);
     assertRefused(
