@@ -21,7 +21,9 @@ import onepci.vfio.VfioStatus;
 /**
  * {@code vfio prepare|release|status}: the libvirt hook's engine, and the same by hand.
  *
- * <p>Without {@code --domain} the devices are held under the domain name {@value #MANUAL}.
+ * <p>Without {@code --domain} the devices are held under the domain name {@value #MANUAL}. release
+ * gives back everything the domain's journal holds (the domain XML, which may have changed since
+ * prepare, does not narrow it); ADDRESS arguments narrow it to their IOMMU groups.
  */
 final class VfioCommand implements Command {
 
@@ -132,7 +134,8 @@ final class VfioCommand implements Command {
       ActionLog log = new ActionLog(VfioEngine.logFile(paths), io.err(), clock);
       VfioEngine engine = new VfioEngine(paths, kernel.apply(o.writeLimit(), paths), log);
       Optional<java.io.PrintStream> dry = o.dryRun() ? Optional.of(io.out()) : Optional.empty();
-      return o.action().equals("prepare") ? engine.prepare(domain, devices, dry) : engine.release(domain, devices, dry);
+      // release gives back all the domain holds; only addresses named on the command line narrow it
+      return o.action().equals("prepare") ? engine.prepare(domain, devices, dry) : engine.release(domain, o.addresses(), dry);
     } catch (IOException e) {
       io.err().println("one-pci vfio: " + e.getMessage());
       return Main.EXIT_FAILURE;
