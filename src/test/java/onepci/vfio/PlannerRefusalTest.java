@@ -157,8 +157,8 @@ class PlannerRefusalTest {
   @Test
   void theIommuOff() throws Exception {
     TestHost off = new TestHost(tmp.resolve("off"));
-    for (String a : new String[] {"0000:01:00.0", "0000:01:00.1"}) {
-      Files.delete(off.paths.pciDevice(onepci.sysfs.PciAddress.parse(a)).resolve("iommu_group"));
+    for (var a : new onepci.sysfs.SysfsReader(off.paths).list()) {
+      Files.delete(off.paths.pciDevice(a).resolve("iommu_group"));
     }
     try (var s = Files.walk(off.paths.iommuGroups())) {
       for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
@@ -169,10 +169,14 @@ class PlannerRefusalTest {
     }
     off.simulate();
 
-    assertThat(off.prepare("one-7", "0000:01:00.0")).isEqualTo(1);
+    assertThat(off.prepare("one-7", "0000:01:00.0", "0000:03:00.0")).isEqualTo(1);
+    String fix = " fix: enable VT-d (Intel) or AMD-Vi (AMD) in the firmware and boot with intel_iommu=on iommu=pt (amd_iommu=on on AMD)";
     assertThat(off.errLines()).containsExactly(
-        "one-pci vfio: one-7: refused 0000:01:00.0: the IOMMU is off (no IOMMU groups on this host);"
-            + " fix: enable VT-d (Intel) or AMD-Vi (AMD) in the firmware and boot with intel_iommu=on iommu=pt (amd_iommu=on on AMD)",
+        "one-pci vfio: one-7: refused 0000:01:00.0: the IOMMU is off (no IOMMU groups on this host);" + fix,
+        "one-pci vfio: one-7: refused 0000:03:00.0: the IOMMU is off (no IOMMU groups on this host);" + fix,
+        // what the host needs a device for is said even without an IOMMU: it is the refusal that stays
+        "one-pci vfio: one-7: refused 0000:03:00.0: holds /dev/nvme0n1p1, mounted on /;"
+            + " fix: unmount / and remove it from /etc/fstab, or pass through another device",
         "one-pci vfio: one-7: nothing was changed");
   }
 
