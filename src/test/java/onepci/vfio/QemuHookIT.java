@@ -170,6 +170,36 @@ class QemuHookIT {
   }
 
   @Test
+  void twoHookProcessesStartingDomainsOnTheSameDeviceAtOnceGiveItToOne() throws Exception {
+    Path in = tmp.resolve("one.xml");
+    Files.writeString(in, xml("0000:04:00.0"));
+    List<Process> ps = new ArrayList<>();
+    for (String domain : List.of("one-7", "one-8")) {
+      ProcessBuilder pb = new ProcessBuilder("/usr/bin/dash", HOOK.toString(), domain, "prepare", "begin", "-");
+      pb.environment().clear();
+      pb.environment().putAll(withJava());
+      pb.redirectInput(in.toFile());
+      pb.redirectOutput(ProcessBuilder.Redirect.DISCARD);
+      pb.redirectError(tmp.resolve(domain + ".err").toFile());
+      ps.add(pb.start());
+    }
+    List<Integer> status = new ArrayList<>();
+    for (Process p : ps) {
+      status.add(p.waitFor());
+    }
+
+    assertThat(status).containsExactlyInAnyOrder(0, 1);
+    String winner = status.get(0) == 0 ? "one-7" : "one-8";
+    String loser = status.get(0) == 0 ? "one-8" : "one-7";
+    assertThat(host.journal(winner)).exists();
+    assertThat(host.journal(loser)).doesNotExist();
+    assertThat(Files.readString(tmp.resolve(loser + ".err"))).isEqualTo(
+        "one-pci vfio: " + loser + ": refused 0000:04:00.0: is held by running domain " + winner
+            + "; fix: stop " + winner + " first, or choose a device in another IOMMU group\n"
+            + "one-pci vfio: " + loser + ": nothing was changed\n");
+  }
+
+  @Test
   void aRefusalFailsTheStartWithTheReasonOnStderr() throws Exception {
     Run r = hook(HOOK, withJava(), xml("0000:03:00.0"), "one-7", "prepare", "begin", "-");
 
