@@ -110,7 +110,8 @@ final class VfioCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] | vfio status [--sysfs-root DIR]";
+    return "vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] [--write-timeout SECONDS]"
+        + " | vfio status [--sysfs-root DIR]";
   }
 
   @Override
