@@ -274,15 +274,14 @@ public final class SysfsReader {
 
   /**
    * A sysfs attribute, stripped; null when it is missing or cannot be read. One open and one read
-   * into a small buffer: attributes hold at most a page.
+   * into a buffer of a page: sysfs hands over a whole attribute (at most a page) in the first
+   * read, as a local file system does a small file, so a short read is the end. Only a full
+   * buffer is followed by more reads.
    */
   private static String text(String file) {
     try (FileInputStream in = new FileInputStream(file)) {
       byte[] buf = new byte[4096];
-      int n = 0;
-      for (int r; n < buf.length && (r = in.read(buf, n, buf.length - n)) > 0; ) {
-        n += r;
-      }
+      int n = Math.max(0, in.read(buf, 0, buf.length));
       if (n == buf.length) {
         byte[] rest = in.readAllBytes();
         byte[] all = Arrays.copyOf(buf, n + rest.length);
