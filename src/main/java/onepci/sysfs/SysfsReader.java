@@ -64,7 +64,15 @@ public final class SysfsReader {
 
   /** The entries of a device's folder: one listing that answers every existence question. */
   public Set<String> entries(PciAddress address) throws DeviceReadException {
-    return folder(address).entries();
+    return listing(address, paths.pciDevice(address).toString());
+  }
+
+  private static Set<String> listing(PciAddress address, String dir) throws DeviceReadException {
+    String[] names = new File(dir).list();
+    if (names == null) {
+      throw new DeviceReadException(address, "device folder vanished or cannot be listed", null);
+    }
+    return new HashSet<>(Arrays.asList(names));
   }
 
   /**
@@ -73,11 +81,7 @@ public final class SysfsReader {
    */
   public DeviceFolder folder(PciAddress address) throws DeviceReadException {
     String dir = paths.pciDevice(address).toString() + '/';
-    String[] names = new File(dir).list();
-    if (names == null) {
-      throw new DeviceReadException(address, "device folder vanished or cannot be listed", null);
-    }
-    Set<String> entries = new HashSet<>(Arrays.asList(names));
+    Set<String> entries = listing(address, dir);
     Uevent u = Uevent.EMPTY;
     if (entries.contains("uevent")) {
       String text = text(dir + "uevent");
