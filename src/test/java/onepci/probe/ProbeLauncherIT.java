@@ -328,4 +328,21 @@ class ProbeLauncherIT {
     assertThat(r.err()).startsWith("one-pci probe: Invalid configuration ").containsOnlyOnce("Invalid configuration").doesNotContain("archive");
     assertThat(archives(cds)).isEmpty();
   }
+
+  @Test
+  void anEmptyCdsFolderSettingRunsWithoutAnArchive() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+
+    Path log = tmp.resolve("classes.log");
+    Map<String, String> env = Map.of("ONE_PCI_CDS_DIR", "", "JAVA_HOME", loggingJava(log).toString());
+
+    sh(probe, env, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+    Run r = sh(probe, env, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(inProcess("probe", "--filter", "10de:*", "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString()));
+    assertThat(r.err()).isEmpty();
+    assertThat(classSources(log).get("onepci.cli.Main")).as("where Main came from").startsWith("file:");
+    assertThat(tmp.resolve("cds")).doesNotExist();
+  }
 }
