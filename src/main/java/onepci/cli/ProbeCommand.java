@@ -1,6 +1,7 @@
 package onepci.cli;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -9,6 +10,7 @@ import java.util.Optional;
 import onepci.conf.ConfigException;
 import onepci.conf.IdFilter;
 import onepci.conf.PciConf;
+import onepci.one.CompressedSize;
 import onepci.one.TemplateVector;
 import onepci.pciids.PciIdsDatabase;
 import onepci.probe.PciProbe;
@@ -59,9 +61,17 @@ final class ProbeCommand implements Command {
       Optional<PciIdsDatabase> ids = pciIds(o, paths, io);
       List<String> warnings = new ArrayList<>();
       List<TemplateVector> vectors = new PciProbe(paths, conf, ids, warnings::add).run();
-      io.out().print(PciProbe.format(vectors));
+      byte[] report = PciProbe.format(vectors).getBytes(StandardCharsets.UTF_8);
+      io.out().write(report, 0, report.length);
       io.out().flush();
       warnings.forEach(w -> io.err().println("one-pci probe: warning: " + w));
+      if (CompressedSize.exceeds(report, CompressedSize.WARN_BYTES)) {
+        io.err().println(
+            "one-pci probe: warning: the report of " + vectors.size() + " devices is over "
+                + CompressedSize.WARN_BYTES / 1024 + " KiB compressed, and OpenNebula sends the output of all probes "
+                + "in one message of at most 64 KiB; narrow :filter: (or set :short_address:) in pci.conf "
+                + "to the devices VMs are given");
+      }
       return Main.EXIT_OK;
     } catch (ConfigException e) {
       io.err().println("one-pci probe: " + e.getMessage());

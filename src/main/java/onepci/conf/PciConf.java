@@ -1,7 +1,6 @@
 package onepci.conf;
 
 import java.io.IOException;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -15,22 +14,14 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import onepci.sysfs.PciAddress;
 import onepci.sysfs.PciId;
-import org.yaml.snakeyaml.DumperOptions;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
-import org.yaml.snakeyaml.representer.Representer;
-import org.yaml.snakeyaml.resolver.Resolver;
 
 /**
  * The probe's pci.conf: which devices to report.
  *
  * <p>The file is YAML with Ruby-style symbol keys ({@code :filter:}); keys without the leading
  * colon are accepted too. Plain scalars are read as text, so {@code 10de} or {@code 07:00.0} mean
- * what they look like rather than a number.
+ * what they look like rather than a number. The usual shapes are read by {@link PlainConf};
+ * anything else by SnakeYAML ({@link YamlConf}), which is then loaded.
  *
  * @param filters lspci {@code -d} filters; a device is reported when any of them matches
  * @param shortAddresses when not empty, only these addresses are reported
@@ -101,17 +92,9 @@ public record PciConf(
 
   /** Parses the text of a pci.conf; {@code file} is used in messages. */
   public static PciConf parse(Path file, String text) throws ConfigException {
-    Object doc;
-    try {
-      doc = yaml().load(new StringReader(text));
-    } catch (MarkedYAMLException e) {
-      Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-      String where = m == null ? "" : "line " + (m.getLine() + 1) + ", column " + (m.getColumn() + 1) + ": ";
-      String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
-      String context = e.getContext() != null ? " (" + e.getContext() + ")" : "";
-      throw new ConfigException(file, where + "not valid YAML: " + problem + context, e);
-    } catch (YAMLException e) {
-      throw new ConfigException(file, "not valid YAML: " + e.getMessage(), e);
+    Object doc = PlainConf.parse(text);
+    if (doc == null) {
+      doc = YamlConf.load(file, text);
     }
     if (doc == null) {
       throw new ConfigException(
@@ -254,24 +237,5 @@ public record PciConf(
       return "a nested list";
     }
     return "'" + o + "'";
-  }
-
-  /** SnakeYAML reading plain scalars as text: only empty and {@code ~}/{@code null} are null. */
-  private static Yaml yaml() {
-    LoaderOptions options = new LoaderOptions();
-    options.setAllowDuplicateKeys(false);
-    options.setMaxAliasesForCollections(10);
-    options.setAllowRecursiveKeys(false);
-    Resolver resolver =
-        new Resolver() {
-          @Override
-          protected void addImplicitResolvers() {
-            addImplicitResolver(
-                org.yaml.snakeyaml.nodes.Tag.NULL, Pattern.compile("^(?:~|null|Null|NULL| )$"), "~nN\0");
-            addImplicitResolver(org.yaml.snakeyaml.nodes.Tag.NULL, Pattern.compile("^$"), null);
-          }
-        };
-    DumperOptions dumper = new DumperOptions();
-    return new Yaml(new SafeConstructor(options), new Representer(dumper), dumper, options, resolver);
   }
 }

@@ -1,8 +1,6 @@
 package onepci.one;
 
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.UUID;
 
 /** Name-based UUIDs, version 5 (SHA-1), as RFC 4122 defines them and {@code uuidgen --sha1} makes them. */
@@ -14,21 +12,16 @@ public final class NameUuid {
   private NameUuid() {}
 
   public static UUID sha1(UUID namespace, String name) {
-    MessageDigest sha1;
-    try {
-      sha1 = MessageDigest.getInstance("SHA-1");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-1 is required of every Java runtime", e);
-    }
-    byte[] ns = new byte[16];
+    byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+    byte[] message = new byte[16 + utf8.length];
     long msb = namespace.getMostSignificantBits();
     long lsb = namespace.getLeastSignificantBits();
     for (int i = 0; i < 8; i++) {
-      ns[i] = (byte) (msb >>> (56 - 8 * i));
-      ns[8 + i] = (byte) (lsb >>> (56 - 8 * i));
+      message[i] = (byte) (msb >>> (56 - 8 * i));
+      message[8 + i] = (byte) (lsb >>> (56 - 8 * i));
     }
-    sha1.update(ns);
-    byte[] h = sha1.digest(name.getBytes(StandardCharsets.UTF_8));
+    System.arraycopy(utf8, 0, message, 16, utf8.length);
+    byte[] h = Sha1.digest(message);
     h[6] = (byte) ((h[6] & 0x0f) | 0x50);
     h[8] = (byte) ((h[8] & 0x3f) | 0x80);
     long hi = 0;

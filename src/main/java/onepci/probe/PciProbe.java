@@ -14,10 +14,10 @@ import onepci.one.TemplateVector;
 import onepci.pciids.PciIdsDatabase;
 import onepci.pciids.PciNames;
 import onepci.sysfs.DeviceReadException;
+import onepci.sysfs.Hex;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
 import onepci.sysfs.PciDevice;
-import onepci.sysfs.PciId;
 import onepci.sysfs.SriovRole;
 import onepci.sysfs.SysfsReader;
 
@@ -59,14 +59,14 @@ public final class PciProbe {
     List<PciDevice> selected = new ArrayList<>();
     for (PciAddress address : reader.list()) {
       try {
-        PciId id = reader.identity(address);
-        if (!conf.selects(id)) {
-          continue;
-        }
         if (!conf.shortAddresses().isEmpty() && !conf.shortAddresses().contains(address)) {
           continue;
         }
-        PciDevice d = reader.read(address);
+        SysfsReader.DeviceFolder folder = reader.folder(address);
+        if (!conf.selects(reader.identity(folder))) {
+          continue;
+        }
+        PciDevice d = reader.read(folder);
         if (isLeftOut(d)) {
           continue;
         }
@@ -164,8 +164,8 @@ public final class PciProbe {
     if (d.subsystemVendor().isPresent()
         && d.subsystemDevice().isPresent()
         && (d.subsystemVendor().getAsInt() | d.subsystemDevice().getAsInt()) != 0) {
-      v.add("SUBSYSTEM_VENDOR", String.format("%04x", d.subsystemVendor().getAsInt()));
-      v.add("SUBSYSTEM_DEVICE", String.format("%04x", d.subsystemDevice().getAsInt()));
+      v.add("SUBSYSTEM_VENDOR", Hex.of(d.subsystemVendor().getAsInt(), 4));
+      v.add("SUBSYSTEM_DEVICE", Hex.of(d.subsystemDevice().getAsInt(), 4));
     }
     d.localCpus().filter(s -> !s.isEmpty()).ifPresent(s -> v.add("LOCAL_CPUS", s));
     d.maxLinkSpeed().filter(PciProbe::isKnownLink).ifPresent(s -> v.add("MAX_LINK_SPEED", s));

@@ -59,14 +59,14 @@ public record PciDevice(
   }
 
   public String vendorHex() {
-    return String.format("%04x", vendor);
+    return Hex.of(vendor, 4);
   }
 
   public String deviceHex() {
-    return String.format("%04x", device);
+    return Hex.of(device, 4);
   }
 
   public String classHex() {
-    return String.format("%04x", classId());
+    return Hex.of(classId(), 4);
   }
 }

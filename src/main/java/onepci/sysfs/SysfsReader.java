@@ -1,5 +1,7 @@
 package onepci.sysfs;
 
+import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,6 +9,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -18,7 +21,9 @@ import java.util.Set;
  *
  * <p>Reads are few per device: one listing of the device folder answers every "does it have X"
  * question, {@code uevent} (when the kernel wrote one) gives the ids and driver in one read, and
- * everything else is read only when asked for.
+ * everything else is read only when asked for. A {@link DeviceFolder} carries the listing and the
+ * uevent from the filter's question ({@link #identity}) to the full {@link #read}, so a selected
+ * device costs no second listing.
  */
 public final class SysfsReader {
 
@@ -59,43 +64,76 @@ public final class SysfsReader {
 
   /** The entries of a device's folder: one listing that answers every existence question. */
   public Set<String> entries(PciAddress address) throws DeviceReadException {
-    String[] names = paths.pciDevice(address).toFile().list();
+    return listing(address, paths.pciDevice(address).toString());
+  }
+
+  private static Set<String> listing(PciAddress address, String dir) throws DeviceReadException {
+    String[] names = new File(dir).list();
     if (names == null) {
       throw new DeviceReadException(address, "device folder vanished or cannot be listed", null);
     }
     return new HashSet<>(Arrays.asList(names));
   }
 
+  /**
+   * A device's folder, listed, with its {@code uevent} read (or, on trees without one, its
+   * {@code config} header): what {@link #identity(DeviceFolder)} and {@link #read(DeviceFolder)} use.
+   */
+  public DeviceFolder folder(PciAddress address) throws DeviceReadException {
+    String dir = paths.pciDevice(address).toString() + '/';
+    Set<String> entries = listing(address, dir);
+    Uevent u = Uevent.EMPTY;
+    if (entries.contains("uevent")) {
+      String text = text(dir + "uevent");
+      u = text == null ? Uevent.EMPTY : Uevent.parse(text);
+    }
+    boolean ueventHasIds = u.vendor >= 0 && u.device >= 0 && u.classCode >= 0;
+    boolean hasIdFiles = entries.contains("vendor") && entries.contains("device") && entries.contains("class");
+    Header h = ueventHasIds || !hasIdFiles || !entries.contains("config") ? Header.EMPTY : Header.read(dir + "config");
+    return new DeviceFolder(address, dir, entries, u, h);
+  }
+
   /** Vendor, device and class: what a filter needs, and nothing else. */
   public PciId identity(PciAddress address) throws DeviceReadException {
-    return identity(address, entries(address));
+    return identity(folder(address));
   }
 
-  private PciId identity(PciAddress address, Set<String> entries) throws DeviceReadException {
-    return identity(address, entries.contains("uevent") ? uevent(address) : Uevent.EMPTY);
-  }
-
-  /** From {@code uevent} when it has all three, else from the {@code vendor}, {@code device}, {@code class} files. */
-  private PciId identity(PciAddress address, Uevent u) throws DeviceReadException {
+  /**
+   * From {@code uevent} when it has all three; else from the {@code config} header when it is
+   * readable (the same values, one read); else from the {@code vendor}, {@code device},
+   * {@code class} files.
+   */
+  public PciId identity(DeviceFolder f) throws DeviceReadException {
+    Uevent u = f.uevent;
     if (u.vendor >= 0 && u.device >= 0 && u.classCode >= 0) {
       return new PciId(u.vendor, u.device, u.classCode);
     }
+    if (f.header.valid()) {
+      return new PciId(f.header.vendor, f.header.device, f.header.classCode);
+    }
+    PciAddress address = f.address;
     return new PciId(
         requiredHex(address, "vendor"), requiredHex(address, "device"), requiredHex(address, "class"));
   }
 
   /** Everything this project knows how to say about one function. */
   public PciDevice read(PciAddress address) throws DeviceReadException {
-    Set<String> entries = entries(address);
-    Uevent u = entries.contains("uevent") ? uevent(address) : Uevent.EMPTY;
-    PciId id = identity(address, u);
+    return read(folder(address));
+  }
 
-    OptionalInt subVendor = u.subVendor >= 0 ? OptionalInt.of(u.subVendor) : optionalHex(address, entries, "subsystem_vendor");
-    OptionalInt subDevice = u.subDevice >= 0 ? OptionalInt.of(u.subDevice) : optionalHex(address, entries, "subsystem_device");
-    OptionalInt revision = optionalHex(address, entries, "revision");
+  /** {@link #read(PciAddress)} from a folder already listed. */
+  public PciDevice read(DeviceFolder f) throws DeviceReadException {
+    PciAddress address = f.address;
+    Set<String> entries = f.entries;
+    Uevent u = f.uevent;
+    PciId id = identity(f);
+
+    OptionalInt subVendor = u.subVendor >= 0 ? OptionalInt.of(u.subVendor) : optionalHex(f, "subsystem_vendor");
+    OptionalInt subDevice = u.subDevice >= 0 ? OptionalInt.of(u.subDevice) : optionalHex(f, "subsystem_device");
+    OptionalInt revision = optionalHex(f, "revision");
 
     OptionalInt numa = OptionalInt.empty();
-    Optional<String> numaText = optionalText(address, entries, "numa_node");
+    Optional<String> numaText = optionalText(f, "numa_node");
     if (numaText.isPresent()) {
       try {
         int n = Integer.parseInt(numaText.get());
@@ -108,19 +146,19 @@ public final class SysfsReader {
     Optional<String> driver =
         u.driver != null
             ? Optional.of(u.driver)
-            : entries.contains("driver") ? linkName(address, "driver") : Optional.empty();
+            : entries.contains("driver") ? linkName(f, "driver") : Optional.empty();
 
     Optional<String> override =
-        optionalText(address, entries, "driver_override").filter(s -> !s.isEmpty() && !s.equals("(null)"));
+        optionalText(f, "driver_override").filter(s -> !s.isEmpty() && !s.equals("(null)"));
 
     SriovRole role;
     if (entries.contains("physfn")) {
-      role = new SriovRole.VirtualFunction(linkName(address, "physfn").map(PciAddress::parseOrNull));
+      role = new SriovRole.VirtualFunction(linkName(f, "physfn").map(PciAddress::parseOrNull));
     } else if (entries.contains("sriov_numvfs") || entries.contains("sriov_totalvfs")) {
       role =
           new SriovRole.PhysicalFunction(
-              intOrZero(optionalText(address, entries, "sriov_numvfs")),
-              intOrZero(optionalText(address, entries, "sriov_totalvfs")));
+              intOrZero(optionalText(f, "sriov_numvfs")),
+              intOrZero(optionalText(f, "sriov_totalvfs")));
     } else {
       role = SriovRole.NONE;
     }
@@ -134,20 +172,27 @@ public final class SysfsReader {
         subDevice,
         revision,
         numa,
-        entries.contains("iommu_group") ? iommuGroup(address) : OptionalInt.empty(),
+        entries.contains("iommu_group") ? iommuGroup(f) : OptionalInt.empty(),
         driver,
         override,
         role,
         entries.contains("virtfn0"),
         entries.contains("net") ? netInterfaces(address) : List.of(),
-        optionalText(address, entries, "local_cpulist"),
-        optionalText(address, entries, "max_link_speed"),
-        optionalText(address, entries, "max_link_width"));
+        optionalText(f, "local_cpulist"),
+        optionalText(f, "max_link_speed"),
+        optionalText(f, "max_link_width"));
   }
 
   /** The number of the device's IOMMU group, from its {@code iommu_group} link. */
   public OptionalInt iommuGroup(PciAddress address) {
-    Optional<String> name = linkName(address, "iommu_group");
+    return groupNumber(linkName(address, "iommu_group"));
+  }
+
+  private OptionalInt iommuGroup(DeviceFolder f) {
+    return groupNumber(linkName(f, "iommu_group"));
+  }
+
+  private static OptionalInt groupNumber(Optional<String> name) {
     if (name.isEmpty()) {
       return OptionalInt.empty();
     }
@@ -219,23 +264,46 @@ public final class SysfsReader {
     }
   }
 
-  // --- small-file helpers -------------------------------------------------------------------
-
-  /** Reads a small text file, stripped; empty when it is missing or cannot be read. */
-  public static Optional<String> readSmall(Path file) {
+  private static Optional<String> linkName(DeviceFolder f, String link) {
     try {
-      return Optional.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip());
-    } catch (IOException e) {
+      Path target = Files.readSymbolicLink(Path.of(f.dir + link));
+      Path name = target.getFileName();
+      return name == null ? Optional.empty() : Optional.of(name.toString());
+    } catch (IOException | UnsupportedOperationException e) {
       return Optional.empty();
     }
   }
 
-  private Optional<String> optionalText(PciAddress address, Set<String> entries, String name) {
-    return entries.contains(name) ? attribute(address, name) : Optional.empty();
+  // --- small-file helpers -------------------------------------------------------------------
+
+  /**
+   * A sysfs attribute, stripped; null when it is missing or cannot be read. One open and one read
+   * into a buffer of a page: sysfs hands over a whole attribute (at most a page) in the first
+   * read, as a local file system does a small file, so a short read is the end. Only a full
+   * buffer is followed by more reads.
+   */
+  private static String text(String file) {
+    try (FileInputStream in = new FileInputStream(file)) {
+      byte[] buf = new byte[4096];
+      int n = Math.max(0, in.read(buf, 0, buf.length));
+      if (n == buf.length) {
+        byte[] rest = in.readAllBytes();
+        byte[] all = Arrays.copyOf(buf, n + rest.length);
+        System.arraycopy(rest, 0, all, n, rest.length);
+        return new String(all, StandardCharsets.UTF_8).strip();
+      }
+      return new String(buf, 0, n, StandardCharsets.UTF_8).strip();
+    } catch (IOException e) {
+      return null;
+    }
   }
 
-  private OptionalInt optionalHex(PciAddress address, Set<String> entries, String name) {
-    Optional<String> text = optionalText(address, entries, name);
+  private static Optional<String> optionalText(DeviceFolder f, String name) {
+    return f.entries.contains(name) ? Optional.ofNullable(text(f.dir + name)) : Optional.empty();
+  }
+
+  private static OptionalInt optionalHex(DeviceFolder f, String name) {
+    Optional<String> text = optionalText(f, name);
     if (text.isEmpty()) {
       return OptionalInt.empty();
     }
@@ -243,6 +311,15 @@ public final class SysfsReader {
       return OptionalInt.of(parseHex(text.get()));
     } catch (NumberFormatException e) {
       return OptionalInt.empty();
+    }
+  }
+
+  /** Reads a small text file, stripped; empty when it is missing or cannot be read. */
+  public static Optional<String> readSmall(Path file) {
+    try {
+      return Optional.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip());
+    } catch (IOException e) {
+      return Optional.empty();
     }
   }
 
@@ -282,9 +359,69 @@ public final class SysfsReader {
     }
   }
 
-  private Uevent uevent(PciAddress address) {
-    Optional<String> text = attribute(address, "uevent");
-    return text.map(Uevent::parse).orElse(Uevent.EMPTY);
+  /** A device folder as listed once: see {@link #folder}. */
+  public static final class DeviceFolder {
+    private final PciAddress address;
+    private final String dir;
+    private final Set<String> entries;
+    private final Uevent uevent;
+    private final Header header;
+
+    private DeviceFolder(PciAddress address, String dir, Set<String> entries, Uevent uevent, Header header) {
+      this.address = address;
+      this.dir = dir;
+      this.entries = entries;
+      this.uevent = uevent;
+      this.header = header;
+    }
+
+    public PciAddress address() {
+      return address;
+    }
+
+    /** The names in the folder. */
+    public Set<String> entries() {
+      return Collections.unmodifiableSet(entries);
+    }
+  }
+
+  /**
+   * The first bytes of a function's configuration space, read only on trees without
+   * {@code uevent} (real kernels always write one, and reading {@code config} can wake a device
+   * from runtime suspend) and only when the {@code vendor}, {@code device} and {@code class}
+   * files are there too: the same three values in one read. A device with a file missing is
+   * read file by file, so that it is reported as the files say.
+   */
+  private record Header(int vendor, int device, int classCode) {
+    static final Header EMPTY = new Header(-1, -1, -1);
+
+    static Header read(String file) {
+      byte[] c = new byte[12];
+      int n = 0;
+      try (FileInputStream in = new FileInputStream(file)) {
+        for (int r; n < c.length && (r = in.read(c, n, c.length - n)) > 0; ) {
+          n += r;
+        }
+      } catch (IOException e) {
+        return EMPTY;
+      }
+      if (n < 12) {
+        return EMPTY;
+      }
+      int vendor = u16(c, 0);
+      if (vendor == 0xffff || vendor == 0) {
+        return EMPTY; // a device powered off or gone answers all ones: the files know better
+      }
+      return new Header(vendor, u16(c, 2), (c[11] & 0xff) << 16 | (c[10] & 0xff) << 8 | (c[9] & 0xff));
+    }
+
+    boolean valid() {
+      return vendor >= 0;
+    }
+
+    private static int u16(byte[] b, int at) {
+      return (b[at] & 0xff) | (b[at + 1] & 0xff) << 8;
+    }
   }
 
   /** The parts of a PCI {@code uevent} this reader uses; -1 or null for what it lacks. */

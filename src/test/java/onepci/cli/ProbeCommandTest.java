@@ -96,4 +96,34 @@ class ProbeCommandTest {
     assertThat(r.status()).isZero();
     assertThat(r.err()).startsWith("one-pci probe: warning: " + conf + ": unknown key ':colour' ignored");
   }
+
+  @Test
+  void aReportOverFortyEightKibCompressedIsPrintedWithAWarning() throws Exception {
+    FakeSysfs sys = FakeSysfs.create(tmp.resolve("host"));
+    StringBuilder ids = new StringBuilder("10de  NVIDIA Corporation\n");
+    java.util.Random rnd = new java.util.Random(7);
+    for (int i = 0; i < 3; i++) {
+      sys.device("0000:0" + i + ":00.0").id(0x10de, 0x1000 + i, 0x030200);
+      StringBuilder name = new StringBuilder();
+      for (int k = 0; k < 40_000; k++) {
+        name.append((char) ('a' + rnd.nextInt(26)));
+      }
+      ids.append('\t').append(Integer.toHexString(0x1000 + i)).append("  ").append(name).append('\n');
+    }
+    Path pciIds = tmp.resolve("pci.ids");
+    Files.writeString(pciIds, ids);
+
+    Cli.Result big = Cli.run("probe", "--filter", "10de:*", "--sysfs-root", sys.root().toString(), "--pci-ids", pciIds.toString());
+    Cli.Result small = Cli.run("probe", "--filter", "10de:1000", "--sysfs-root", sys.root().toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(big.status()).isZero();
+    assertThat(big.out()).startsWith("PCI = [\n").contains(" SHORT_ADDRESS = \"02:00.0\" ,");
+    assertThat(big.err())
+        .isEqualTo(
+            "one-pci probe: warning: the report of 3 devices is over 48 KiB compressed, and OpenNebula sends the output "
+                + "of all probes in one message of at most 64 KiB; narrow :filter: (or set :short_address:) in pci.conf "
+                + "to the devices VMs are given\n");
+    assertThat(small.status()).isZero();
+    assertThat(small.err()).isEmpty();
+  }
 }

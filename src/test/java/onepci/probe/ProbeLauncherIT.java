@@ -43,6 +43,7 @@ class ProbeLauncherIT {
     List<String> cmd = new ArrayList<>(List.of("dash", script.toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("ONE_PCI_CDS_DIR", tmp.resolve("cds").toString()); // never the host's /var/tmp/one_db
     pb.environment().putAll(env);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Process p = pb.start();
@@ -198,5 +199,150 @@ class ProbeLauncherIT {
 
     assertThat(r.status()).as(r.err()).isZero();
     assertThat(r.out()).contains(" SHORT_ADDRESS = \"00:06.0\" ,");
+  }
+
+  // --- class-data sharing -------------------------------------------------------------------
+
+  /** The archives in the CDS folder, by name. */
+  List<String> archives(Path dir) throws IOException {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (var l = Files.list(dir)) {
+      return l.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+  }
+
+  /** Where each class of the probe came from in a run, as the JVM logs it. */
+  Map<String, String> classSources(Path log) throws IOException {
+    Map<String, String> out = new HashMap<>();
+    for (String line : Files.readAllLines(log)) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\] (onepci\\.\\S+) source: (.*)$").matcher(line);
+      if (m.find()) {
+        out.put(m.group(1), m.group(2));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A Java home whose java runs this JVM with class loading logged to {@code log}; the option goes
+   * last before {@code -jar}, after the launcher's own logging options.
+   */
+  Path loggingJava(Path log) throws IOException {
+    Path home = tmp.resolve("logging-jdk");
+    Path realHome = Path.of(System.getProperty("java.home"));
+    Files.createDirectories(home.resolve("bin"));
+    Files.copy(realHome.resolve("release"), home.resolve("release"));
+    Files.writeString(
+        home.resolve("bin/java"),
+        "#!/bin/sh\n"
+            + "n=0\n"
+            + "for a in \"$@\"; do\n"
+            + "  [ $n -eq 0 ] && set --\n"
+            + "  n=1\n"
+            + "  [ \"$a\" = -jar ] && set -- \"$@\" '-Xlog:class+load=info:file=" + log + "'\n"
+            + "  set -- \"$@\" \"$a\"\n"
+            + "done\n"
+            + "exec '" + realHome.resolve("bin/java") + "' \"$@\"\n");
+    Files.setPosixFilePermissions(home.resolve("bin/java"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    return home;
+  }
+
+  @Test
+  void theFirstRunOfAJarWritesItsClassArchiveAndTheNextRunsMapIt() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '*:*'\n");
+    Path cds = tmp.resolve("one_db");
+    String expected = inProcess("probe", "--filter", "*:*", "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+    long jarSize = Files.size(JAR);
+
+    Run first = sh(probe, Map.of("ONE_PCI_CDS_DIR", cds.toString()), "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(first.status()).as(first.err()).isZero();
+    assertThat(first.out()).isEqualTo(expected);
+    assertThat(first.err()).isEmpty();
+    assertThat(archives(cds)).singleElement().asString()
+        .matches("one-pci-kvm-probes\\.d-17[0-9.]*-[0-9]+-" + jarSize + "\\.jsa");
+
+    Path log = tmp.resolve("classes.log");
+    Map<String, String> env = Map.of("ONE_PCI_CDS_DIR", cds.toString(), "JAVA_HOME", loggingJava(log).toString());
+    Run second = sh(probe, env, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(second.status()).as(second.err()).isZero();
+    assertThat(second.out()).isEqualTo(expected);
+    assertThat(classSources(log)).containsEntry("onepci.cli.Main", "shared objects file (top)")
+        .containsEntry("onepci.probe.PciProbe", "shared objects file (top)")
+        .containsEntry("onepci.sysfs.SysfsReader", "shared objects file (top)");
+  }
+
+  @Test
+  void aNewJarGetsANewArchiveAndTheOldOneIsRemoved() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+    Path cds = tmp.resolve("one_db");
+    Map<String, String> env = Map.of("ONE_PCI_CDS_DIR", cds.toString());
+    assertThat(sh(probe, env, "--sysfs-root", guest.toString()).status()).isZero();
+    List<String> before = archives(cds);
+
+    Path jar = probe.resolveSibling("one-pci.jar");
+    try (var in = new java.util.zip.ZipInputStream(Files.newInputStream(JAR));
+        var out = new java.util.zip.ZipOutputStream(Files.newOutputStream(jar))) {
+      for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+        out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+        in.transferTo(out);
+      }
+      out.putNextEntry(new java.util.zip.ZipEntry("META-INF/one-pci-release.txt"));
+      out.write("a newer release\n".getBytes(StandardCharsets.UTF_8));
+    }
+    Run r = sh(probe, env, "--sysfs-root", guest.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).contains(" SHORT_ADDRESS = \"00:06.0\" ,");
+    assertThat(archives(cds)).hasSize(1).doesNotContainAnyElementsOf(before)
+        .singleElement().asString().endsWith("-" + Files.size(jar) + ".jsa");
+  }
+
+  @Test
+  void whenTheArchiveCannotBeWrittenTheProbeStillReports() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+    Path notADir = tmp.resolve("a-file");
+    Files.writeString(notADir, "not a folder\n");
+    Map<String, String> env = Map.of("ONE_PCI_CDS_DIR", notADir.resolve("one_db").toString());
+
+    Run r = sh(probe, env, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(inProcess("probe", "--filter", "10de:*", "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString()));
+    assertThat(r.err()).isEmpty();
+    assertThat(notADir).hasContent("not a folder");
+  }
+
+  @Test
+  void aFailingFirstRunLeavesNoArchiveAndFailsAsWithout() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: 'nvidia'\n");
+    Path cds = tmp.resolve("one_db");
+
+    Run r = sh(probe, Map.of("ONE_PCI_CDS_DIR", cds.toString()), "kvm", "0", "host0");
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).startsWith("one-pci probe: Invalid configuration ").containsOnlyOnce("Invalid configuration").doesNotContain("archive");
+    assertThat(archives(cds)).isEmpty();
+  }
+
+  @Test
+  void anEmptyCdsFolderSettingRunsWithoutAnArchive() throws Exception {
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+
+    Path log = tmp.resolve("classes.log");
+    Map<String, String> env = Map.of("ONE_PCI_CDS_DIR", "", "JAVA_HOME", loggingJava(log).toString());
+
+    sh(probe, env, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+    Run r = sh(probe, env, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(inProcess("probe", "--filter", "10de:*", "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString()));
+    assertThat(r.err()).isEmpty();
+    assertThat(classSources(log).get("onepci.cli.Main")).as("where Main came from").startsWith("file:");
+    assertThat(tmp.resolve("cds")).doesNotExist();
   }
 }
