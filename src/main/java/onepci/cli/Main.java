@@ -24,6 +24,7 @@ public final class Main {
 
   public Main() {
     commands.put("probe", new ProbeCommand());
+    commands.put("vfio", new VfioCommand());
   }
 
   public static void main(String[] args) {

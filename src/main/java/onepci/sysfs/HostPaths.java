@@ -107,6 +107,28 @@ public record HostPaths(Path root) {
     return root.resolve("proc");
   }
 
+  public Path procNetIpv6Route() {
+    return root.resolve("proc/net/ipv6_route");
+  }
+
+  /** The open file descriptors of process {@code pid}: links to what it holds open. */
+  public Path procFds(long pid) {
+    return proc().resolve(Long.toString(pid)).resolve("fd");
+  }
+
+  public Path procCmdlineOf(long pid) {
+    return proc().resolve(Long.toString(pid)).resolve("cmdline");
+  }
+
+  public Path procComm(long pid) {
+    return proc().resolve(Long.toString(pid)).resolve("comm");
+  }
+
+  /** The NVIDIA driver's report on one GPU ({@code Device Minor: N} names its /dev/nvidiaN). */
+  public Path procNvidiaGpu(PciAddress address) {
+    return root.resolve("proc/driver/nvidia/gpus").resolve(address.toString()).resolve("information");
+  }
+
   // --- /dev, /etc, /var ---------------------------------------------------------------------
 
   public Path devVfio() {
@@ -116,6 +138,19 @@ public record HostPaths(Path root) {
   /** The character device QEMU opens for an IOMMU group: {@code /dev/vfio/<group>}. */
   public Path devVfioGroup(int group) {
     return devVfio().resolve(Integer.toString(group));
+  }
+
+  /**
+   * A device node's name as the host's processes and mount table spell it ({@code /dev/sda1}),
+   * whatever the root: the kernel writes these absolute names into {@code /proc}.
+   */
+  public static String devNodeName(String devname) {
+    return "/dev/" + devname;
+  }
+
+  /** The folder of device nodes under the root ({@code /dev}). */
+  public Path dev() {
+    return root.resolve("dev");
   }
 
   public Path etc() {

@@ -253,5 +253,16 @@ public final class FakeSysfs {
         throw new UncheckedIOException(e);
       }
     }
+
+    /**
+     * A block device below this device ({@code relative} is its folder under the device folder,
+     * such as {@code nvme/nvme0/nvme0n1/nvme0n1p1}), linked from {@code sys/class/block}.
+     */
+    public Device block(String relative) {
+      Path b = dir.resolve(relative);
+      mkdirs(b);
+      FakeSysfs.this.link(root.resolve("sys/class/block").resolve(b.getFileName().toString()), b);
+      return this;
+    }
   }
 }

@@ -1,0 +1,154 @@
+package onepci.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+import onepci.sysfs.HostPaths;
+import onepci.sysfs.PciAddress;
+import onepci.vfio.ActionLog;
+import onepci.vfio.DomainXml;
+import onepci.vfio.Kernel;
+import onepci.vfio.VfioEngine;
+import onepci.vfio.VfioStatus;
+
+/**
+ * {@code vfio prepare|release|status}: the libvirt hook's engine, and the same by hand.
+ *
+ * <p>Without {@code --domain} the devices are held under the domain name {@value #MANUAL}.
+ */
+final class VfioCommand implements Command {
+
+  static final String MANUAL = "manual";
+  static final Duration DEFAULT_WRITE_LIMIT = Duration.ofSeconds(30);
+
+  /** The kernel to use for a root and a write time limit; the real host's unless a test says otherwise. */
+  private final Function<Duration, Kernel> kernel;
+  private final Clock clock;
+
+  VfioCommand() {
+    this(Kernel::host, Clock.systemUTC());
+  }
+
+  VfioCommand(Function<Duration, Kernel> kernel, Clock clock) {
+    this.kernel = kernel;
+    this.clock = clock;
+  }
+
+  record Options(
+      String action, Optional<String> domain, Optional<String> xml, List<PciAddress> addresses, boolean dryRun, Path root,
+      Duration writeLimit) {
+
+    static Options parse(List<String> argv) throws UsageException {
+      Args a = Args.of("vfio", argv);
+      if (!a.hasNext()) {
+        throw new UsageException("vfio: say prepare, release or status");
+      }
+      String action = a.next();
+      if (!List.of("prepare", "release", "status").contains(action)) {
+        throw new UsageException("vfio: unknown action '" + action + "' (known: prepare, release, status)");
+      }
+      Optional<String> domain = Optional.empty();
+      Optional<String> xml = Optional.empty();
+      List<PciAddress> addresses = new ArrayList<>();
+      boolean dryRun = false;
+      Path root = Path.of("/");
+      Duration limit = DEFAULT_WRITE_LIMIT;
+      boolean status = action.equals("status");
+      List<String> known = status ? List.of("--sysfs-root") : List.of("--domain", "--xml", "--dry-run", "--sysfs-root", "--write-timeout");
+      while (a.hasNext()) {
+        String w = a.next();
+        if (w.equals("--sysfs-root")) {
+          root = Path.of(a.value(w));
+        } else if (status) {
+          throw Args.unknown("vfio status", w, known);
+        } else if (w.equals("--domain")) {
+          domain = Optional.of(a.value(w));
+        } else if (w.equals("--xml")) {
+          xml = Optional.of(a.value(w));
+        } else if (w.equals("--dry-run")) {
+          dryRun = true;
+        } else if (w.equals("--write-timeout")) {
+          limit = seconds(a.value(w));
+        } else if (!w.startsWith("-")) {
+          try {
+            addresses.add(PciAddress.parse(w));
+          } catch (IllegalArgumentException e) {
+            throw new UsageException("vfio: " + e.getMessage());
+          }
+        } else {
+          throw Args.unknown("vfio " + action, w, known);
+        }
+      }
+      if (!status && xml.isEmpty() && addresses.isEmpty() && !(action.equals("release") && domain.isPresent())) {
+        throw new UsageException("vfio " + action + ": name the devices (ADDRESS... or --xml FILE|-)"
+            + (action.equals("release") ? " or the --domain" : ""));
+      }
+      return new Options(action, domain, xml, List.copyOf(addresses), dryRun, root, limit);
+    }
+
+    private static Duration seconds(String v) throws UsageException {
+      try {
+        double s = Double.parseDouble(v);
+        if (s <= 0) {
+          throw new NumberFormatException();
+        }
+        return Duration.ofMillis((long) (s * 1000));
+      } catch (NumberFormatException e) {
+        throw new UsageException("vfio: --write-timeout wants a positive number of seconds, not '" + v + "'");
+      }
+    }
+  }
+
+  @Override
+  public String synopsis() {
+    return "vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] | vfio status [--sysfs-root DIR]";
+  }
+
+  @Override
+  public int run(List<String> argv, Io io) throws UsageException {
+    Options o = Options.parse(argv);
+    HostPaths paths = new HostPaths(o.root());
+    try {
+      if (o.action().equals("status")) {
+        new VfioStatus(paths).print(io.out());
+        return Main.EXIT_OK;
+      }
+      String domain = o.domain().orElse(MANUAL);
+      List<PciAddress> devices = new ArrayList<>(o.addresses());
+      if (o.xml().isPresent()) {
+        DomainXml x = domainXml(o.xml().get(), io.in());
+        devices.addAll(x.managed());
+        for (PciAddress u : x.unmanaged()) {
+          io.err().println("one-pci vfio: " + domain + ": " + u + " is managed='no': left to whoever manages it");
+        }
+      }
+      ActionLog log = new ActionLog(VfioEngine.logFile(paths), io.err(), clock);
+      VfioEngine engine = new VfioEngine(paths, kernel.apply(o.writeLimit()), log);
+      Optional<java.io.PrintStream> dry = o.dryRun() ? Optional.of(io.out()) : Optional.empty();
+      return o.action().equals("prepare") ? engine.prepare(domain, devices, dry) : engine.release(domain, devices, dry);
+    } catch (IOException e) {
+      io.err().println("one-pci vfio: " + e.getMessage());
+      return Main.EXIT_FAILURE;
+    }
+  }
+
+  private static DomainXml domainXml(String xml, InputStream stdin) throws IOException {
+    if (xml.equals("-")) {
+      return DomainXml.parse(stdin, "domain XML on stdin");
+    }
+    Path p = Path.of(xml);
+    if (!Files.isReadable(p)) {
+      throw new IOException(p + ": --xml names a file that does not exist or cannot be read");
+    }
+    try (InputStream in = Files.newInputStream(p)) {
+      return DomainXml.parse(in, p.toString());
+    }
+  }
+}

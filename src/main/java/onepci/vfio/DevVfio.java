@@ -1,0 +1,76 @@
+package onepci.vfio;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import onepci.sysfs.HostPaths;
+
+/**
+ * {@code /dev/vfio/<group>}, the node QEMU opens: it must exist once the group is on vfio-pci, and
+ * belong to group {@code kvm} with mode 0666 as the guide's udev rule makes it (the rule may not be
+ * installed, or udev may not have run yet).
+ */
+public final class DevVfio {
+
+  private static final long WAIT_MILLIS = 2000;
+
+  private final HostPaths paths;
+  private final ActionLog log;
+  private final String domain;
+
+  public DevVfio(HostPaths paths, ActionLog log, String domain) {
+    this.paths = paths;
+    this.log = log;
+    this.domain = domain;
+  }
+
+  public void ensure(int group) throws IOException {
+    Path node = paths.devVfioGroup(group);
+    long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000;
+    while (!Files.exists(node)) {
+      if (System.nanoTime() > deadline) {
+        throw new IOException(node + " did not appear after binding IOMMU group " + group
+            + " to vfio-pci; fix: check 'dmesg' for vfio errors and that devtmpfs is mounted on /dev");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(node + ": interrupted while waiting for it", e);
+      }
+    }
+    Optional<Integer> kvm = kvmGid();
+    if (kvm.isEmpty()) {
+      log.action(domain, "warning: no group 'kvm' in " + paths.etcGroup() + "; " + node + " keeps its owner group");
+    } else if (((Number) Files.getAttribute(node, "unix:gid")).intValue() != kvm.get()) {
+      Files.setAttribute(node, "unix:gid", kvm.get());
+      log.action(domain, node + ": group kvm");
+    }
+    if (!PosixFilePermissions.toString(Files.getPosixFilePermissions(node)).equals("rw-rw-rw-")) {
+      Files.setPosixFilePermissions(node, PosixFilePermissions.fromString("rw-rw-rw-"));
+      log.action(domain, node + ": mode 0666");
+    }
+  }
+
+  /** The gid of group {@code kvm}, from {@code /etc/group} under the root. */
+  Optional<Integer> kvmGid() throws IOException {
+    Path f = paths.etcGroup();
+    if (!Files.exists(f)) {
+      return Optional.empty();
+    }
+    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
+      String[] p = line.split(":", -1);
+      if (p.length >= 3 && p[0].equals("kvm")) {
+        try {
+          return Optional.of(Integer.parseInt(p[2]));
+        } catch (NumberFormatException e) {
+          throw new IOException(f + ": group kvm has gid '" + p[2] + "', not a number; fix the line in " + f);
+        }
+      }
+    }
+    return Optional.empty();
+  }
+}

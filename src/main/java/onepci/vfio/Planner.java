@@ -1,0 +1,126 @@
+package onepci.vfio;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import onepci.sysfs.DeviceReadException;
+import onepci.sysfs.HostPaths;
+import onepci.sysfs.PciAddress;
+import onepci.sysfs.PciDevice;
+import onepci.sysfs.SysfsReader;
+
+/**
+ * Checks every requested device and every member of its IOMMU group, and either returns the
+ * {@link Plan} or refuses with every reason found. Reads only; touches nothing.
+ */
+public final class Planner {
+
+  private static final String IOMMU_FIX =
+      "enable VT-d (Intel) or AMD-Vi (AMD) in the firmware and boot with intel_iommu=on iommu=pt (amd_iommu=on on AMD)";
+
+  private final HostPaths paths;
+  private final SysfsReader reader;
+
+  public Planner(HostPaths paths) {
+    this.paths = paths;
+    this.reader = new SysfsReader(paths);
+  }
+
+  /**
+   * @param own this domain's journal (devices an earlier prepare already took)
+   * @param others every other domain's journal (devices they hold)
+   */
+  public Plan plan(String domain, List<PciAddress> requested, Journal own, List<Journal> others) throws RefusedException {
+    List<Refusal> refusals = new ArrayList<>();
+    Set<PciAddress> wanted = new LinkedHashSet<>(requested);
+    TreeMap<Integer, List<PciAddress>> groups = new TreeMap<>();
+    for (PciAddress a : wanted) {
+      groupOf(a, refusals).ifPresent(g -> groups.computeIfAbsent(g, k -> new ArrayList<>()).add(a));
+    }
+    if (!refusals.isEmpty()) {
+      throw new RefusedException(refusals);
+    }
+    HostUsage usage = new HostUsage(paths, reader);
+    TreeMap<PciAddress, Plan.Member> members = new TreeMap<>();
+    for (var g : groups.entrySet()) {
+      List<PciAddress> all;
+      try {
+        all = reader.iommuGroupMembers(g.getKey());
+      } catch (IOException e) {
+        refusals.add(new Refusal(g.getValue().get(0), "IOMMU group " + g.getKey() + " cannot be read: " + e.getMessage(), IOMMU_FIX));
+        continue;
+      }
+      for (PciAddress m : all) {
+        member(m, g.getKey(), wanted.contains(m), own, others, usage, refusals).ifPresent(x -> members.put(m, x));
+      }
+    }
+    if (!refusals.isEmpty()) {
+      throw new RefusedException(refusals);
+    }
+    return new Plan(domain, new ArrayList<>(members.values()));
+  }
+
+  private Optional<Integer> groupOf(PciAddress a, List<Refusal> refusals) {
+    if (!Files.isDirectory(paths.pciDevice(a))) {
+      refusals.add(new Refusal(a, "no such PCI device on this host",
+          "check the address with 'lspci -D'; the VM asks for a device this host does not have (wrong host or stale PCI entry)"));
+      return Optional.empty();
+    }
+    var g = reader.iommuGroup(a);
+    if (g.isEmpty()) {
+      String[] any = paths.iommuGroups().toFile().list();
+      refusals.add(new Refusal(a,
+          any == null || any.length == 0 ? "the IOMMU is off (no IOMMU groups on this host)" : "has no IOMMU group",
+          IOMMU_FIX));
+      return Optional.empty();
+    }
+    return Optional.of(g.getAsInt());
+  }
+
+  private Optional<Plan.Member> member(
+      PciAddress a, int group, boolean requested, Journal own, List<Journal> others, HostUsage usage, List<Refusal> refusals) {
+    PciDevice d;
+    try {
+      d = reader.read(a);
+    } catch (DeviceReadException e) {
+      refusals.add(new Refusal(a, "cannot be read: " + e.getMessage(), "check that the device is present ('lspci -D -s " + a + "')"));
+      return Optional.empty();
+    }
+    // the driver link, not uevent: it is what the kernel changes on bind and unbind
+    Optional<String> driver = reader.linkName(a, "driver");
+    String sibling = requested ? "" : " (in IOMMU group " + group + " with the requested device)";
+    if (d.isBridge()) {
+      if (requested) {
+        refusals.add(new Refusal(a, "is a PCI bridge or port, which cannot be passed through", "pass through the devices behind it instead"));
+      }
+      return Optional.of(new Plan.Member(a, group, Plan.Action.BRIDGE, driver, d.driverOverride(), requested));
+    }
+    for (Journal j : others) {
+      if (j.find(a).isPresent()) {
+        refusals.add(new Refusal(a, "is held by running domain " + j.domain() + sibling,
+            "stop " + j.domain() + " first, or choose a device in another IOMMU group"));
+        return Optional.empty();
+      }
+    }
+    Plan.Action action;
+    if (VfioDrivers.isVfio(driver)) {
+      boolean ours = own.find(a).map(JournalEntry::bound).orElse(false);
+      action = ours ? Plan.Action.ALREADY_BOUND : Plan.Action.KEEP;
+    } else if (driver.isEmpty() && !requested) {
+      action = Plan.Action.KEEP;
+    } else {
+      List<Refusal> host = usage.check(d);
+      if (!host.isEmpty()) {
+        host.forEach(r -> refusals.add(new Refusal(r.device(), r.reason() + sibling, r.fix())));
+        return Optional.empty();
+      }
+      action = Plan.Action.BIND;
+    }
+    return Optional.of(new Plan.Member(a, group, action, driver, d.driverOverride(), requested));
+  }
+}

@@ -1,0 +1,16 @@
+package onepci.vfio;
+
+import java.util.Optional;
+
+/** Driver names that mean "a VM can have this device". */
+public final class VfioDrivers {
+
+  public static final String VFIO_PCI = "vfio-pci";
+
+  private VfioDrivers() {}
+
+  /** vfio-pci itself or a vendor variant ({@code mlx5_vfio_pci}, {@code nvgrace_gpu_vfio_pci}). */
+  public static boolean isVfio(Optional<String> driver) {
+    return driver.isPresent() && (driver.get().equals(VFIO_PCI) || driver.get().endsWith("vfio_pci") || driver.get().endsWith("vfio-pci"));
+  }
+}
