@@ -25,6 +25,8 @@ public final class Main {
   public Main() {
     commands.put("probe", new ProbeCommand());
     commands.put("vfio", new VfioCommand());
+    commands.put("doctor", new DoctorCommand());
+    commands.put("template", new TemplateCommand());
   }
 
   public static void main(String[] args) {

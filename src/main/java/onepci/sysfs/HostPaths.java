@@ -77,6 +77,16 @@ public record HostPaths(Path root) {
     return root.resolve("sys/class/vtconsole");
   }
 
+  /** The CPUs of one NUMA node, as a kernel CPU list ({@code 0-15,32-47}). */
+  public Path numaNodeCpulist(int node) {
+    return root.resolve("sys/devices/system/node/node" + node + "/cpulist");
+  }
+
+  /** The CPUs sharing a physical core with {@code cpu} (its hyper-threads), as a CPU list. */
+  public Path cpuThreadSiblings(int cpu) {
+    return root.resolve("sys/devices/system/cpu/cpu" + cpu + "/topology/thread_siblings_list");
+  }
+
   // --- /proc --------------------------------------------------------------------------------
 
   public Path procCmdline() {
@@ -173,6 +183,36 @@ public record HostPaths(Path root) {
     return root.resolve("etc/libvirt/hooks");
   }
 
+  /** The folder of libvirt's QEMU hook scripts; one-pci's is {@code one-pci} in it. */
+  public Path libvirtQemuHooks() {
+    return libvirtHooks().resolve("qemu.d");
+  }
+
+  /** Where driverctl keeps persistent overrides, one file {@code pci-<address>} each. */
+  public Path driverctlOverrides() {
+    return root.resolve("etc/driverctl.d");
+  }
+
+  /** Debian's list of modules loaded at boot, beside {@link #modulesLoadDir()}. */
+  public Path etcModules() {
+    return root.resolve("etc/modules");
+  }
+
+  /** The GRUB settings that hold the kernel command line. */
+  public Path defaultGrub() {
+    return root.resolve("etc/default/grub");
+  }
+
+  /** udev rules shipped by packages; {@link #udevRulesDirs()} holds the administrator's. */
+  public Path udevPackageRules() {
+    return root.resolve("usr/lib/udev/rules.d");
+  }
+
+  /** Where Debian and RHEL-like hosts install Java runtimes. */
+  public Path jvms() {
+    return root.resolve("usr/lib/jvm");
+  }
+
   public Path etcGroup() {
     return root.resolve("etc/group");
   }
@@ -193,6 +233,21 @@ public record HostPaths(Path root) {
   /** Where {@code onehost sync} puts the front-end's remotes on a host. */
   public Path oneRemotes() {
     return root.resolve("var/tmp/one");
+  }
+
+  /** The KVM system probes folder under the synced remotes, where pci-probe runs from. */
+  public Path oneSystemProbes() {
+    return oneRemotes().resolve("im/kvm-probes.d/host/system");
+  }
+
+  /** The probe's pci.conf as {@code onehost sync} puts it on a host. */
+  public Path onePciConf() {
+    return oneRemotes().resolve("etc/im/kvm-probes.d/pci.conf");
+  }
+
+  /** The front-end's remotes, copied to every host's {@link #oneRemotes()} by {@code onehost sync}. */
+  public Path frontendRemotes() {
+    return root.resolve("var/lib/one/remotes");
   }
 
   /** Root-only state of the vfio hooks; {@code /run} is a tmpfs, gone at reboot like bindings. */

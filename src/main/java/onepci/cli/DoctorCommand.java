@@ -1,0 +1,49 @@
+package onepci.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import onepci.doctor.Check;
+import onepci.doctor.Doctor;
+import onepci.doctor.HostState;
+import onepci.doctor.JsonReport;
+import onepci.doctor.TextReport;
+import onepci.sysfs.HostPaths;
+
+/** {@code doctor}: checks this host against the GPU passthrough guide; exit 0 all pass, 1 warning, 2 failure. */
+final class DoctorCommand implements Command {
+
+  record Options(boolean json, Path root, Optional<Path> config) {
+
+    static Options parse(List<String> argv) throws UsageException {
+      boolean json = false;
+      Path root = Path.of("/");
+      Optional<Path> config = Optional.empty();
+      Args a = Args.of("doctor", argv);
+      while (a.hasNext()) {
+        String w = a.next();
+        switch (w) {
+          case "--json" -> json = true;
+          case "--sysfs-root" -> root = Path.of(a.value(w));
+          case "--config" -> config = Optional.of(Path.of(a.value(w)));
+          default -> throw Args.unknown("doctor", w, List.of("--json", "--sysfs-root", "--config"));
+        }
+      }
+      return new Options(json, root, config);
+    }
+  }
+
+  @Override
+  public String synopsis() {
+    return "doctor [--json] [--sysfs-root DIR] [--config FILE]";
+  }
+
+  @Override
+  public int run(List<String> argv, Io io) throws UsageException {
+    Options o = Options.parse(argv);
+    List<Check> checks = Doctor.run(HostState.read(new HostPaths(o.root()), o.config()));
+    io.out().print(o.json() ? JsonReport.render(checks) : TextReport.render(checks, io.terminal()));
+    io.out().flush();
+    return Doctor.exitStatus(checks);
+  }
+}

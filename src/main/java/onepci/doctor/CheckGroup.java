@@ -1,0 +1,11 @@
+package onepci.doctor;
+
+import java.util.List;
+
+/** A group of related checks, run together against one read of the host. */
+sealed interface CheckGroup
+    permits IommuChecks, VfioModuleChecks, DeviceChecks, DevVfioChecks, ProbeChecks, LibvirtHookCheck {
+
+  /** The group's checks, in a fixed order. */
+  List<Check> run(HostState host);
+}

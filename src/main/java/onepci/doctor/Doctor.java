@@ -1,0 +1,38 @@
+package onepci.doctor;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Runs every check against one read of the host, always in the same order. */
+public final class Doctor {
+
+  private static final List<CheckGroup> GROUPS =
+      List.of(
+          new IommuChecks(),
+          new VfioModuleChecks(),
+          new DeviceChecks(),
+          new DevVfioChecks(),
+          new ProbeChecks(),
+          new LibvirtHookCheck());
+
+  private Doctor() {}
+
+  public static List<Check> run(HostState host) {
+    List<Check> out = new ArrayList<>();
+    for (CheckGroup g : GROUPS) {
+      out.addAll(g.run(host));
+    }
+    return List.copyOf(out);
+  }
+
+  /** 0 when every check passed, 1 when the worst is a warning, 2 when one failed. */
+  public static int exitStatus(List<Check> checks) {
+    Status worst = Status.PASS;
+    for (Check c : checks) {
+      if (c.status().compareTo(worst) > 0) {
+        worst = c.status();
+      }
+    }
+    return worst.ordinal();
+  }
+}

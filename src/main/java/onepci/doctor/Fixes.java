@@ -1,0 +1,91 @@
+package onepci.doctor;
+
+import onepci.sysfs.HostPaths;
+import onepci.sysfs.PciAddress;
+
+/**
+ * The commands the report tells a person to run. They name the host's real paths, whatever root
+ * the doctor read: the commands are run on the real host.
+ */
+final class Fixes {
+
+  private static final HostPaths HOST = HostPaths.real();
+
+  private Fixes() {}
+
+  /** Adds a parameter to GRUB_CMDLINE_LINUX_DEFAULT, regenerates the GRUB configuration and reboots. */
+  static String kernelParameter(String parameter) {
+    return "sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&" + parameter + " /' " + HOST.defaultGrub()
+        + " && update-grub && reboot";
+  }
+
+  /** Turns the IOMMU on for the CPU this host has: the vendor's parameter, or a command that picks it when unknown. */
+  static String iommuParameter(CpuVendor vendor) {
+    if (vendor != CpuVendor.UNKNOWN) {
+      return kernelParameter(vendor.parameter);
+    }
+    return "p=intel_iommu=on; grep -q AuthenticAMD " + HOST.procCpuinfo() + " && p=amd_iommu=on; "
+        + "sed -i \"s/^GRUB_CMDLINE_LINUX_DEFAULT=\\\"/&$p /\" " + HOST.defaultGrub() + " && update-grub && reboot";
+  }
+
+  /** Replaces a parameter in the GRUB settings, regenerates the GRUB configuration and reboots. */
+  static String replaceKernelParameter(String old, String parameter) {
+    return "sed -i '/^GRUB_CMDLINE_LINUX/s/" + old + "/" + parameter + "/' " + HOST.defaultGrub()
+        + " && update-grub && reboot";
+  }
+
+  /** Binds a device to vfio-pci now and at every boot, as the guide does. */
+  static String override(PciAddress address) {
+    return "driverctl set-override " + address + " vfio-pci";
+  }
+
+  static String modprobe() {
+    return "modprobe vfio-pci";
+  }
+
+  static String modulesLoad() {
+    return "echo vfio-pci > " + HOST.modulesLoadDir().resolve("one-pci-vfio.conf");
+  }
+
+  static String devVfio(int group) {
+    String node = HOST.devVfioGroup(group).toString();
+    return "chgrp kvm " + node + " && chmod 0666 " + node;
+  }
+
+  static String udevRule() {
+    return "echo 'SUBSYSTEM==\"vfio\", GROUP=\"kvm\", MODE=\"0666\"' > "
+        + HOST.udevRulesDirs().resolve("99-one-pci-vfio.rules")
+        + " && udevadm control --reload && udevadm trigger --subsystem-match=vfio";
+  }
+
+  static String probeFilter() {
+    return "on the front-end, set  :filter: '10de:*'  in "
+        + HOST.frontendRemotes().resolve("etc/im/kvm-probes.d/pci.conf")
+        + ", then: onehost sync -f";
+  }
+
+  static String frontendInstall() {
+    return "on the front-end, in the one-pci checkout: ./install.sh && onehost sync -f";
+  }
+
+  static String hostSync() {
+    return "on the front-end: onehost sync -f";
+  }
+
+  static String java() {
+    return "apt-get install openjdk-17-jre-headless";
+  }
+
+  static String hookInstall() {
+    return "./install.sh --host && systemctl restart libvirtd";
+  }
+
+  static String hookMode() {
+    return "chmod 0755 " + HOST.libvirtQemuHooks().resolve(LibvirtHookCheck.HOOK_NAME) + " && systemctl restart libvirtd";
+  }
+
+  /** For what could not be read: the same check as a user who can read it. */
+  static String asRoot() {
+    return "run the doctor again as root (sudo java -jar one-pci.jar doctor)";
+  }
+}
