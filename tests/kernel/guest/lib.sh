@@ -3,27 +3,34 @@
 #   expect_eq NAME WANT GOT   passes when the two strings are equal.
 PASSED=0
 FAILED=0
+_last=$(cut -d' ' -f1 /proc/uptime)
+
+# Sets _took to the seconds since the previous result line, to find slow steps (never asserted).
+took() {
+    _now=$(cut -d' ' -f1 /proc/uptime)
+    _took=$(awk -v a="$_last" -v b="$_now" 'BEGIN { printf "%.1fs", b - a }')
+    _last=$_now
+}
+
+pass_line() { took; PASSED=$((PASSED + 1)); echo "ok   $1 [$_took]"; }
+fail_line() { took; FAILED=$((FAILED + 1)); echo "FAIL $1 [$_took]"; }
 
 check() {
     _name=$1
     shift
     if _out=$("$@" 2>&1); then
-        PASSED=$((PASSED + 1))
-        echo "ok   $_name"
+        pass_line "$_name"
     else
-        FAILED=$((FAILED + 1))
-        echo "FAIL $_name"
+        fail_line "$_name"
         printf '%s\n' "$_out" | sed 's/^/       /'
     fi
 }
 
 expect_eq() {
     if [ "$2" = "$3" ]; then
-        PASSED=$((PASSED + 1))
-        echo "ok   $1"
+        pass_line "$1"
     else
-        FAILED=$((FAILED + 1))
-        echo "FAIL $1"
+        fail_line "$1"
         echo "       want: $2"
         echo "       got:  $3"
     fi
@@ -65,4 +72,10 @@ domain_xml() {
         printf "    </hostdev>\n"
     done
     printf '  </devices>\n</domain>\n'
+}
+
+# doctor_says NAME STATUS: /tmp/doctor.json (doctor --json) has check NAME with STATUS.
+doctor_says() {
+    grep -q "\"name\":\"$1\",\"status\":\"$2\"" /tmp/doctor.json && return 0
+    fail "doctor --json has no {\"name\":\"$1\",\"status\":\"$2\"}; it printed: $(grep -o "{\"name\":\"$1\"[^}]*}" /tmp/doctor.json || head -c 600 /tmp/doctor.json)"
 }
