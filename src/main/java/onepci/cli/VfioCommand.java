@@ -9,7 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
 import onepci.vfio.ActionLog;
@@ -21,22 +21,24 @@ import onepci.vfio.VfioStatus;
 /**
  * {@code vfio prepare|release|status}: the libvirt hook's engine, and the same by hand.
  *
- * <p>Without {@code --domain} the devices are held under the domain name {@value #MANUAL}.
+ * <p>Without {@code --domain} the devices are held under the domain name {@value #MANUAL}. release
+ * gives back everything the domain's journal holds (the domain XML, which may have changed since
+ * prepare, does not narrow it); ADDRESS arguments narrow it to their IOMMU groups.
  */
 final class VfioCommand implements Command {
 
   static final String MANUAL = "manual";
   static final Duration DEFAULT_WRITE_LIMIT = Duration.ofSeconds(30);
 
-  /** The kernel to use for a root and a write time limit; the real host's unless a test says otherwise. */
-  private final Function<Duration, Kernel> kernel;
+  /** The kernel for a write time limit and a root; the real host's unless a test says otherwise. */
+  private final BiFunction<Duration, HostPaths, Kernel> kernel;
   private final Clock clock;
 
   VfioCommand() {
-    this(Kernel::host, Clock.systemUTC());
+    this((limit, paths) -> paths.isRealRoot() ? Kernel.host(limit) : Kernel.tree(limit, paths), Clock.systemUTC());
   }
 
-  VfioCommand(Function<Duration, Kernel> kernel, Clock clock) {
+  VfioCommand(BiFunction<Duration, HostPaths, Kernel> kernel, Clock clock) {
     this.kernel = kernel;
     this.clock = clock;
   }
@@ -108,7 +110,8 @@ final class VfioCommand implements Command {
 
   @Override
   public String synopsis() {
-    return "vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] | vfio status [--sysfs-root DIR]";
+    return "vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] [--write-timeout SECONDS]"
+        + " | vfio status [--sysfs-root DIR]";
   }
 
   @Override
@@ -130,9 +133,10 @@ final class VfioCommand implements Command {
         }
       }
       ActionLog log = new ActionLog(VfioEngine.logFile(paths), io.err(), clock);
-      VfioEngine engine = new VfioEngine(paths, kernel.apply(o.writeLimit()), log);
+      VfioEngine engine = new VfioEngine(paths, kernel.apply(o.writeLimit(), paths), log);
       Optional<java.io.PrintStream> dry = o.dryRun() ? Optional.of(io.out()) : Optional.empty();
-      return o.action().equals("prepare") ? engine.prepare(domain, devices, dry) : engine.release(domain, devices, dry);
+      // release gives back all the domain holds; only addresses named on the command line narrow it
+      return o.action().equals("prepare") ? engine.prepare(domain, devices, dry) : engine.release(domain, o.addresses(), dry);
     } catch (IOException e) {
       io.err().println("one-pci vfio: " + e.getMessage());
       return Main.EXIT_FAILURE;

@@ -22,6 +22,8 @@ import onepci.sysfs.SysfsReader;
  */
 public final class Binder {
 
+  static final long SETTLE_MILLIS = 2000;
+
   private final HostPaths paths;
   private final SysfsReader reader;
   private final KernelWrites writes;
@@ -47,7 +49,7 @@ public final class Binder {
     }
     write(a, group, paths.pciDriversProbe(), a.toString());
     if (dryRun.isEmpty()) {
-      Optional<String> after = reader.linkName(a, "driver");
+      Optional<String> after = settle(a, VfioDrivers::isVfio);
       if (!VfioDrivers.isVfio(after)) {
         throw new IOException(a + ": not on vfio-pci after drivers_probe (driver: " + after.orElse("none")
             + "); fix: check 'dmesg' for vfio-pci errors (is the vfio-pci module loaded, is the IOMMU on?)");
@@ -69,13 +71,32 @@ public final class Binder {
       write(a, e.group(), paths.pciDriversProbe(), a.toString());
     }
     if (dryRun.isEmpty()) {
-      Optional<String> after = reader.linkName(a, "driver");
+      Optional<String> after = settle(a, d -> d.equals(e.driver()));
       if (!after.equals(e.driver())) {
         throw new IOException(a + ": did not return to " + e.driver().orElse("no driver") + " (driver now: " + after.orElse("none")
             + "); fix: check 'dmesg', then bind it by hand: echo " + a + " > " + paths.pciDriversProbe());
       }
       log.action(domain, a + ": back on " + e.driver().orElse("no driver"));
     }
+  }
+
+  /**
+   * The device's driver once it is what is expected, or whatever it is after {@value #SETTLE_MILLIS}
+   * ms: a driver that probes asynchronously binds a little after {@code drivers_probe} returns.
+   */
+  private Optional<String> settle(PciAddress a, java.util.function.Predicate<Optional<String>> expected) throws IOException {
+    long deadline = System.nanoTime() + SETTLE_MILLIS * 1_000_000L;
+    Optional<String> now = reader.linkName(a, "driver");
+    while (!expected.test(now) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException x) {
+        Thread.currentThread().interrupt();
+        throw new IOException(a + ": interrupted while waiting for its driver", x);
+      }
+      now = reader.linkName(a, "driver");
+    }
+    return now;
   }
 
   private void write(PciAddress a, int group, Path file, String value) throws IOException {
@@ -92,7 +113,8 @@ public final class Binder {
           + (holders.isEmpty() ? "no process holds its /dev nodes" : String.join(", ", holders))
           + "; fix: stop what uses the device, then retry (the write may still complete in the kernel)", h);
     } catch (IOException x) {
-      throw new IOException(a + ": " + x.getMessage(), x);
+      String m = x.getMessage() != null && x.getMessage().startsWith(file.toString()) ? x.getMessage() : file + ": " + x.getMessage();
+      throw new IOException(a + ": " + m + "; fix: see 'dmesg' for the kernel's reason", x);
     }
   }
 }

@@ -23,6 +23,8 @@ public final class ChildProcessWrites implements KernelWrites {
         .start();
     try (OutputStream in = p.getOutputStream()) {
       in.write(content.getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      // dd gave up before reading (it could not open the file): its stderr and status say why
     }
     try {
       byte[] err;

@@ -70,8 +70,8 @@ public final class DeviceHolders {
 
   Set<String> nodes(PciAddress address, int group) {
     Set<String> out = new LinkedHashSet<>();
-    Path dir = paths.pciDevice(address);
-    try (Stream<Path> s = Files.walk(dir, 3)) {
+    // the bus entry is a link: walk the device's real folder, without following links inside it
+    try (Stream<Path> s = Files.walk(paths.pciDevice(address).toRealPath(), 3)) {
       s.filter(p -> p.getFileName().toString().equals("uevent"))
           .forEach(u -> devname(u).ifPresent(n -> out.add(HostPaths.devNodeName(n))));
     } catch (IOException | java.io.UncheckedIOException e) {

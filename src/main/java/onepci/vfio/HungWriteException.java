@@ -11,7 +11,8 @@ public final class HungWriteException extends IOException {
   private final transient Path file;
 
   public HungWriteException(Path file, Duration limit) {
-    super(file + ": write did not return within " + limit.toSeconds() + " s" + (limit.toSeconds() == 0 ? " (" + limit.toMillis() + " ms)" : ""));
+    super(file + ": write did not return within "
+        + (limit.toMillis() % 1000 == 0 ? limit.toSeconds() + " s" : limit.toMillis() + " ms"));
     this.file = file;
   }
 

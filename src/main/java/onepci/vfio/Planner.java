@@ -38,14 +38,17 @@ public final class Planner {
   public Plan plan(String domain, List<PciAddress> requested, Journal own, List<Journal> others) throws RefusedException {
     List<Refusal> refusals = new ArrayList<>();
     Set<PciAddress> wanted = new LinkedHashSet<>(requested);
+    HostUsage usage = new HostUsage(paths, reader);
     TreeMap<Integer, List<PciAddress>> groups = new TreeMap<>();
     for (PciAddress a : wanted) {
-      groupOf(a, refusals).ifPresent(g -> groups.computeIfAbsent(g, k -> new ArrayList<>()).add(a));
+      Optional<Integer> g = groupOf(a, refusals);
+      if (g.isPresent()) {
+        groups.computeIfAbsent(g.get(), k -> new ArrayList<>()).add(a);
+      } else if (Files.isDirectory(paths.pciDevice(a))) {
+        // without a group, still say what the host needs it for: that is the refusal that stays
+        readable(a).ifPresent(d -> refusals.addAll(usage.check(d)));
+      }
     }
-    if (!refusals.isEmpty()) {
-      throw new RefusedException(refusals);
-    }
-    HostUsage usage = new HostUsage(paths, reader);
     TreeMap<PciAddress, Plan.Member> members = new TreeMap<>();
     for (var g : groups.entrySet()) {
       List<PciAddress> all;
@@ -80,6 +83,14 @@ public final class Planner {
       return Optional.empty();
     }
     return Optional.of(g.getAsInt());
+  }
+
+  private Optional<PciDevice> readable(PciAddress a) {
+    try {
+      return Optional.of(reader.read(a));
+    } catch (DeviceReadException e) {
+      return Optional.empty();
+    }
   }
 
   private Optional<Plan.Member> member(

@@ -44,6 +44,7 @@ public final class VfioEngine {
    *
    * @param dryRun where to print the writes instead of making them (nothing is locked or written)
    */
+  @SuppressWarnings("try") // the lock is held for the block, never referenced
   public int prepare(String domain, List<PciAddress> requested, Optional<PrintStream> dryRun) throws IOException {
     if (requested.isEmpty()) {
       log.say(domain + ": no managed PCI device to prepare");
@@ -99,22 +100,27 @@ public final class VfioEngine {
         loadVfioPci(domain);
       }
       for (Plan.Member m : plan.members()) {
-        if (m.action() == Plan.Action.BRIDGE || own.find(m.address()).isPresent() && m.action() != Plan.Action.BIND) {
-          continue;
-        }
-        JournalEntry e =
-            own.find(m.address())
-                .filter(JournalEntry::bound)
-                .orElse(new JournalEntry(m.address(), m.group(), m.action() == Plan.Action.BIND, m.driver(), m.override()));
-        if (own.find(m.address()).isEmpty()) {
-          added.add(m.address());
-        }
-        own.put(e);
-        if (m.action() == Plan.Action.BIND) {
-          changed.add(e);
-          binder.bind(m.address(), m.group());
-        } else {
-          log.action(domain, m.address() + ": held as it is (" + m.driver().orElse("unbound") + ")");
+        Optional<JournalEntry> had = own.find(m.address());
+        switch (m.action()) {
+          case BRIDGE, ALREADY_BOUND -> {}
+          case KEEP -> {
+            if (had.isEmpty()) {
+              added.add(m.address());
+              own.put(new JournalEntry(m.address(), m.group(), false, m.driver(), m.override()));
+              log.action(domain, m.address() + ": held as it is (" + m.driver().orElse("unbound") + ")");
+            }
+          }
+          case BIND -> {
+            // a device an earlier prepare bound keeps the original state that prepare saw
+            JournalEntry e = had.filter(JournalEntry::bound)
+                .orElse(new JournalEntry(m.address(), m.group(), true, m.driver(), m.override()));
+            if (had.isEmpty()) {
+              added.add(m.address());
+            }
+            own.put(e);
+            changed.add(e);
+            binder.bind(m.address(), m.group());
+          }
         }
       }
       DevVfio dev = new DevVfio(paths, log, domain);
@@ -187,6 +193,7 @@ public final class VfioEngine {
    *
    * @param only restrict to the IOMMU groups of these addresses (empty: everything)
    */
+  @SuppressWarnings("try") // the lock is held for the block, never referenced
   public int release(String domain, List<PciAddress> only, Optional<PrintStream> dryRun) throws IOException {
     if (dryRun.isPresent()) {
       return release(domain, only, dryRun, Journal.load(state, domain));
