@@ -36,7 +36,7 @@ final class DevVfioChecks implements CheckGroup {
     Set<Integer> seen = new HashSet<>();
     for (HostState.Examined e : host.devices()) {
       PciDevice d = e.device();
-      if (d.iommuGroup().isPresent() && seen.add(d.iommuGroup().getAsInt())) {
+      if (!e.isVgpu() && d.iommuGroup().isPresent() && seen.add(d.iommuGroup().getAsInt())) {
         out.add(node(host, d, d.iommuGroup().getAsInt()));
       }
     }

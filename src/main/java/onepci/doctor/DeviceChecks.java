@@ -33,6 +33,16 @@ final class DeviceChecks implements CheckGroup {
       out.add(Check.warn(DRIVER, Check.HOST, "cannot read " + problem + ": not examined", Fixes.asRoot()));
     }
     for (HostState.Examined e : host.devices()) {
+      if (e.isVgpu()) {
+        String what =
+            e.device().hasVirtfn()
+                ? "a vGPU parent: VMs get its virtual functions"
+                : "a vGPU virtual function: VMs get it as a mediated device";
+        out.add(Check.pass(
+            HOST_DRIVER, e.address().toString(),
+            what + ", so it stays on " + e.device().driver().orElse("its driver") + " rather than vfio-pci"));
+        continue;
+      }
       out.add(driver(e));
       out.add(group(host, e));
       if (e.isNvidiaGpu()) {
@@ -72,7 +82,7 @@ final class DeviceChecks implements CheckGroup {
     PciDevice d = e.device();
     String subject = d.address().toString();
     if (d.iommuGroup().isEmpty()) {
-      CpuVendor v = host.cpuVendor();
+      IommuVendor v = host.iommuVendor();
       return Check.fail(
           GROUP, subject, "is in no IOMMU group: the IOMMU is off, so it cannot be passed through (kernel needs " + v.parameter + ")",
           Fixes.iommuParameter(v));

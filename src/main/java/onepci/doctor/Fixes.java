@@ -20,8 +20,8 @@ final class Fixes {
   }
 
   /** Turns the IOMMU on for the CPU this host has: the vendor's parameter, or a command that picks it when unknown. */
-  static String iommuParameter(CpuVendor vendor) {
-    if (vendor != CpuVendor.UNKNOWN) {
+  static String iommuParameter(IommuVendor vendor) {
+    if (vendor != IommuVendor.UNKNOWN) {
       return kernelParameter(vendor.parameter);
     }
     return "p=intel_iommu=on; grep -q AuthenticAMD " + HOST.procCpuinfo() + " && p=amd_iommu=on; "

@@ -12,11 +12,12 @@ import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
 import onepci.sysfs.PciDevice;
 import onepci.sysfs.PciId;
+import onepci.sysfs.SriovRole;
 import onepci.sysfs.SysfsReader;
 
 /**
- * What every check reads, read once: the probe's configuration, the devices to examine, the CPU
- * vendor.
+ * What every check reads, read once: the probe's configuration, the devices to examine, whose
+ * IOMMU the host has.
  */
 public final class HostState {
 
@@ -36,33 +37,52 @@ public final class HostState {
     boolean isNvidiaGpu() {
       return device.vendor() == NVIDIA && device.isDisplay();
     }
+
+    /**
+     * An NVIDIA vGPU parent (its virtual functions go to VMs) or one of those virtual functions
+     * (given to VMs as mediated devices): both stay on the nvidia driver, not vfio-pci.
+     */
+    boolean isVgpu() {
+      return device.vendor() == NVIDIA && (device.hasVirtfn() || device.sriov() instanceof SriovRole.VirtualFunction);
+    }
+  }
+
+  /**
+   * The probe's pci.conf as this doctor could read it.
+   *
+   * @param conf the file's settings, or the probe's defaults (filter {@code 0:0}) when it could not be used
+   * @param problem why it could not be used
+   * @param unreadable whether the problem is only that this user may not read it
+   */
+  record ProbeConfig(Path file, PciConf conf, Optional<String> problem, boolean unreadable) {
+
+    static ProbeConfig load(Path file) {
+      if (FileRead.of(file) instanceof FileRead.Unreadable u) {
+        return new ProbeConfig(file, PciConf.defaults(), Optional.of("cannot read " + file + " (" + u.reason() + ")"), true);
+      }
+      try {
+        return new ProbeConfig(file, PciConf.load(file), Optional.empty(), false);
+      } catch (ConfigException e) {
+        return new ProbeConfig(file, PciConf.defaults(), Optional.of(e.getMessage()), false);
+      }
+    }
   }
 
   private final HostPaths paths;
   private final SysfsReader reader;
-  private final Path confFile;
-  private final PciConf conf;
-  private final Optional<String> confProblem;
+  private final ProbeConfig config;
   private final List<Examined> devices;
   private final List<String> deviceProblems;
-  private final CpuVendor cpuVendor;
+  private final IommuVendor iommuVendor;
 
   private HostState(
-      HostPaths paths,
-      Path confFile,
-      PciConf conf,
-      Optional<String> confProblem,
-      List<Examined> devices,
-      List<String> deviceProblems,
-      CpuVendor cpuVendor) {
+      HostPaths paths, ProbeConfig config, List<Examined> devices, List<String> deviceProblems, IommuVendor iommuVendor) {
     this.paths = paths;
     this.reader = new SysfsReader(paths);
-    this.confFile = confFile;
-    this.conf = conf;
-    this.confProblem = confProblem;
+    this.config = config;
     this.devices = List.copyOf(devices);
     this.deviceProblems = List.copyOf(deviceProblems);
-    this.cpuVendor = cpuVendor;
+    this.iommuVendor = iommuVendor;
   }
 
   /**
@@ -71,14 +91,8 @@ public final class HostState {
    * @param config the pci.conf to judge; by default the one {@code onehost sync} put on this host
    */
   public static HostState read(HostPaths paths, Optional<Path> config) {
-    Path file = config.orElse(paths.onePciConf());
-    PciConf conf = PciConf.defaults();
-    Optional<String> problem = Optional.empty();
-    try {
-      conf = PciConf.load(file);
-    } catch (ConfigException e) {
-      problem = Optional.of(e.getMessage());
-    }
+    ProbeConfig probeConfig = ProbeConfig.load(config.orElse(paths.onePciConf()));
+    PciConf conf = probeConfig.conf();
 
     SysfsReader reader = new SysfsReader(paths);
     List<Examined> devices = new ArrayList<>();
@@ -101,9 +115,11 @@ public final class HostState {
       problems.add(e.getMessage());
     }
 
-    CpuVendor vendor =
-        FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? CpuVendor.fromCpuinfo(t.text()) : CpuVendor.UNKNOWN;
-    return new HostState(paths, file, conf, problem, devices, problems, vendor);
+    IommuVendor vendor =
+        IommuVendor.fromUnits(paths.iommuUnits().toFile().list())
+            .orElseGet(
+                () -> FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN);
+    return new HostState(paths, probeConfig, devices, problems, vendor);
   }
 
   public HostPaths paths() {
@@ -114,19 +130,9 @@ public final class HostState {
     return reader;
   }
 
-  /** The pci.conf judged, whether or not it could be read. */
-  Path confFile() {
-    return confFile;
-  }
-
-  /** The configuration in force: the file's, or the probe's defaults when it could not be read. */
-  PciConf conf() {
-    return conf;
-  }
-
-  /** Why the pci.conf could not be used, when it could not. */
-  Optional<String> confProblem() {
-    return confProblem;
+  /** The pci.conf judged, and what came of reading it. */
+  ProbeConfig config() {
+    return config;
   }
 
   /** The devices the filter selects and every NVIDIA GPU, by address. */
@@ -139,7 +145,7 @@ public final class HostState {
     return deviceProblems;
   }
 
-  CpuVendor cpuVendor() {
-    return cpuVendor;
+  IommuVendor iommuVendor() {
+    return iommuVendor;
   }
 }

@@ -48,7 +48,7 @@ final class IommuChecks implements CheckGroup {
 
   private static Check groups(HostState host, int count) {
     Path dir = host.paths().iommuGroups();
-    CpuVendor v = host.cpuVendor();
+    IommuVendor v = host.iommuVendor();
     String fix = Fixes.iommuParameter(v);
     String off =
         ": the IOMMU is off. Boot the kernel with " + v.parameter + " and enable " + v.firmwareName
@@ -68,8 +68,8 @@ final class IommuChecks implements CheckGroup {
   /** {@code intel_iommu=on} on Intel, {@code amd_iommu=on} on AMD, either when the vendor is unknown. */
   private static Check vendorParameter(HostState host, List<String> words, boolean groupsPresent) {
     Path cmdline = host.paths().procCmdline();
-    CpuVendor v = host.cpuVendor();
-    List<String> wanted = v == CpuVendor.UNKNOWN ? List.of("intel_iommu=on", "amd_iommu=on") : List.of(v.parameter);
+    IommuVendor v = host.iommuVendor();
+    List<String> wanted = v == IommuVendor.UNKNOWN ? List.of("intel_iommu=on", "amd_iommu=on") : List.of(v.parameter);
     for (String p : wanted) {
       String key = p.substring(0, p.indexOf('='));
       Boolean on = setting(words, key);
@@ -82,8 +82,7 @@ final class IommuChecks implements CheckGroup {
             Fixes.replaceKernelParameter(key + "=off", p));
       }
     }
-    String vendor = v == CpuVendor.UNKNOWN ? "this CPU" : "an " + (v == CpuVendor.INTEL ? "Intel" : "AMD") + " CPU";
-    String message = cmdline + " lacks " + v.parameter + ", which " + vendor + " needs for passthrough";
+    String message = cmdline + " lacks " + v.parameter + ", which turns on " + v.firmwareName;
     if (groupsPresent) {
       return Check.warn(
           CMDLINE, Check.HOST, message + " (the IOMMU is on by a kernel default this host relies on)",

@@ -32,13 +32,19 @@ final class ProbeChecks implements CheckGroup {
   }
 
   private static Check filter(HostState host) {
-    if (host.confProblem().isPresent()) {
-      return Check.fail(
-          FILTER, Check.HOST, host.confProblem().get() + "; the probe then reports no device", Fixes.probeFilter());
+    HostState.ProbeConfig config = host.config();
+    if (config.unreadable()) {
+      return Check.warn(
+          FILTER, Check.HOST, config.problem().orElseThrow() + ": the filter is unknown; NVIDIA GPUs were examined anyway",
+          Fixes.asRoot());
     }
-    PciConf conf = host.conf();
+    if (config.problem().isPresent()) {
+      return Check.fail(
+          FILTER, Check.HOST, config.problem().get() + "; the probe then reports no device", Fixes.probeFilter());
+    }
+    PciConf conf = config.conf();
     String filters = conf.filters().stream().map(IdFilter::text).reduce((a, b) -> a + "," + b).orElse("");
-    String where = " in " + host.confFile();
+    String where = " in " + config.file();
     if (conf.shortAddresses().isEmpty() && conf.filters().stream().anyMatch(ProbeChecks::coversNvidia)) {
       return Check.pass(FILTER, Check.HOST, "filter '" + filters + "'" + where + " selects every NVIDIA device (10de:*)");
     }

@@ -3,6 +3,7 @@ package onepci.doctor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 
@@ -37,7 +38,7 @@ final class VfioModuleChecks implements CheckGroup {
       return Check.warn(BOOT, Check.HOST, "cannot list " + dir + ": whether vfio-pci loads at boot is unknown", Fixes.asRoot());
     }
     if (names != null) {
-      java.util.Arrays.sort(names);
+      Arrays.sort(names);
       for (String n : names) {
         if (n.endsWith(".conf")) {
           files.add(dir.resolve(n));

@@ -53,6 +53,11 @@ public record HostPaths(Path root) {
     return root.resolve("sys/kernel/iommu_groups");
   }
 
+  /** The IOMMU units the kernel registered: {@code dmar0} (Intel VT-d), {@code ivhd0} (AMD-Vi). */
+  public Path iommuUnits() {
+    return root.resolve("sys/class/iommu");
+  }
+
   public Path iommuGroupDevices(int group) {
     return iommuGroups().resolve(Integer.toString(group)).resolve("devices");
   }

@@ -265,4 +265,33 @@ public final class FakeSysfs {
       return this;
     }
   }
+
+  /** Writes a file under the root with the given permissions, such as {@code rwxr-xr-x}. */
+  public FakeSysfs file(String relative, String content, String permissions) {
+    write(relative, content);
+    return mode(relative, permissions);
+  }
+
+  /** Sets the permissions of a file or folder under the root, such as {@code rw-rw-rw-}. */
+  public FakeSysfs mode(String relative, String permissions) {
+    try {
+      Files.setPosixFilePermissions(root.resolve(relative), java.nio.file.attribute.PosixFilePermissions.fromString(permissions));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return this;
+  }
+
+  /** Deletes a file, or a folder and everything in it, under the root; nothing when it is not there. */
+  public FakeSysfs delete(String relative) {
+    Path p = root.resolve(relative);
+    try (java.util.stream.Stream<Path> walk = Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? Files.walk(p) : java.util.stream.Stream.empty()) {
+      for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(q);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return this;
+  }
 }

@@ -1,0 +1,182 @@
+package onepci.template;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import onepci.testing.Cli;
+import onepci.testing.HealthyH100Host;
+import onepci.testing.OneTemplate;
+import onepci.testing.Resources;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code one-pci template}: what it prints parses as oned parses it and holds the guide's settings. */
+class TemplateCommandTest {
+
+  @TempDir Path tmp;
+  HealthyH100Host host;
+  String root;
+
+  @BeforeEach
+  void setUp() {
+    host = HealthyH100Host.create(tmp.resolve("host"));
+    root = host.sys().root().toString();
+  }
+
+  static Map<String, String> single(String template, String name) {
+    List<Map<String, String>> v = OneTemplate.vectors(template, name);
+    assertThat(v).as(name).hasSize(1);
+    return v.get(0);
+  }
+
+  static String value(String template, String name) {
+    return OneTemplate.parse(template).stream()
+        .filter(a -> a.name().equals(name) && !a.isVector())
+        .map(OneTemplate.Attr::value)
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + name));
+  }
+
+  @Test
+  void theH100sTemplateHoldsTheGuidesSettings() {
+    Cli.Result r = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root);
+
+    assertThat(r.status()).isZero();
+    assertThat(r.err()).isEmpty();
+    String t = r.out();
+    assertThat(single(t, "OS")).isEqualTo(Map.of("ARCH", "x86_64", "FIRMWARE", "UEFI", "MACHINE", "q35"));
+    assertThat(single(t, "OS").keySet()).containsExactly("ARCH", "FIRMWARE", "MACHINE");
+    assertThat(single(t, "CPU_MODEL")).isEqualTo(Map.of("MODEL", "host-passthrough"));
+    assertThat(single(t, "PCI")).isEqualTo(Map.of("SHORT_ADDRESS", "e1:00.0"));
+    // node 1 has 8 cores (16 CPUs with their hyper-threads) and this one H100
+    Map<String, String> topology = single(t, "TOPOLOGY");
+    assertThat(topology.keySet()).containsExactly("PIN_POLICY", "SOCKETS", "CORES", "THREADS");
+    assertThat(topology).containsEntry("PIN_POLICY", "CORE").containsEntry("SOCKETS", "1").containsEntry("CORES", "8").containsEntry("THREADS", "1");
+    assertThat(value(t, "VCPU")).isEqualTo("8");
+    assertThat(value(t, "CPU")).isEqualTo("8");
+    assertThat(value(t, "MEMORY")).isEqualTo("16384");
+    assertThat(value(t, "NAME")).isEqualTo("pci-e1-00-0");
+    // 128 GiB + 32 MiB of 64-bit BARs: OVMF needs a 256 GiB window
+    Map<String, String> raw = single(t, "RAW");
+    assertThat(raw).containsEntry("TYPE", "kvm");
+    assertThat(raw.get("DATA"))
+        .isEqualTo("<qemu:commandline><qemu:arg value='-fw_cfg'/><qemu:arg value='name=opt/ovmf/X-PciMmio64Mb,string=262144'/></qemu:commandline>");
+    assertThat(t).contains("# NUMA node 1: 8 cores (16 CPUs) for 1 device 10de:2330; VCPU 8 with one whole core each.\n");
+  }
+
+  @Test
+  void gpusSharingANodeShareItsCores() {
+    HealthyH100Host.h100(host.sys(), "0000:e2:00.0", host.port(), 14).driver("vfio-pci");
+
+    Cli.Result r = Cli.run("template", "e1:00.0", "--sysfs-root", root);
+
+    assertThat(r.status()).isZero();
+    assertThat(value(r.out(), "VCPU")).isEqualTo("4");
+    assertThat(single(r.out(), "TOPOLOGY")).containsEntry("CORES", "4");
+    assertThat(r.out()).contains("# NUMA node 1: 8 cores (16 CPUs) for 2 devices 10de:2330; VCPU 4 with one whole core each.\n");
+  }
+
+  @Test
+  void vcpuAndMemoryComeFromTheOptions() {
+    Cli.Result r = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root, "--vcpu", "6", "--memory", "65536");
+
+    assertThat(r.status()).isZero();
+    assertThat(value(r.out(), "VCPU")).isEqualTo("6");
+    assertThat(value(r.out(), "CPU")).isEqualTo("6");
+    assertThat(value(r.out(), "MEMORY")).isEqualTo("65536");
+    assertThat(single(r.out(), "TOPOLOGY")).containsEntry("CORES", "6");
+  }
+
+  @Test
+  void moreVcpusThanTheNodeHasCoresIsRefused() {
+    Cli.Result r = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root, "--vcpu", "9");
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err())
+        .isEqualTo(
+            "one-pci template: --vcpu 9 does not fit: the CPUs local to 0000:e1:00.0 ("
+                + host.sys().root().resolve("sys/bus/pci/devices/0000:e1:00.0/local_cpulist")
+                + ") make 8 cores, and PIN_POLICY CORE gives each vCPU a whole core of that node; use --vcpu 8 or fewer\n");
+  }
+
+  @Test
+  void aDeviceWithSmallBarsGetsNoRaw() {
+    host.nic().file("resource", "0x00000000f8000000 0x00000000f9ffffff 0x000000000014220c\n");
+
+    Cli.Result r = Cli.run("template", HealthyH100Host.NIC, "--sysfs-root", root);
+
+    assertThat(r.status()).isZero();
+    assertThat(OneTemplate.parse(r.out())).extracting(OneTemplate.Attr::name)
+        .containsExactly("NAME", "CPU", "VCPU", "MEMORY", "OS", "CPU_MODEL", "TOPOLOGY", "PCI");
+    assertThat(single(r.out(), "PCI")).containsEntry("SHORT_ADDRESS", "3b:00.0");
+    assertThat(value(r.out(), "VCPU")).isEqualTo("8");
+  }
+
+  @Test
+  void theNodeCpulistServesWhenTheDeviceHasNoLocalCpulist() {
+    host.sys().delete("sys/devices/pci0000:e0/" + HealthyH100Host.PORT + "/" + HealthyH100Host.GPU + "/local_cpulist");
+
+    Cli.Result r = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root);
+
+    assertThat(r.status()).isZero();
+    assertThat(value(r.out(), "VCPU")).isEqualTo("8");
+  }
+
+  @Test
+  void withoutAnyCpuInformationTheVcpuCountMustBeGiven() {
+    host.gpu().numa(-1);
+    host.sys().delete("sys/devices/pci0000:e0/" + HealthyH100Host.PORT + "/" + HealthyH100Host.GPU + "/local_cpulist");
+
+    Cli.Result r = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root);
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.err())
+        .isEqualTo("one-pci template: cannot size the VM: 0000:e1:00.0 has no local_cpulist and no NUMA node in sysfs; give the vCPU count with --vcpu N\n");
+
+    Cli.Result given = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root, "--vcpu", "12");
+    assertThat(given.status()).isZero();
+    assertThat(value(given.out(), "VCPU")).isEqualTo("12");
+  }
+
+  @Test
+  void anUnknownAddressFailsAndSaysHowToListAddresses() {
+    Cli.Result r = Cli.run("template", "0000:99:00.0", "--sysfs-root", root);
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err())
+        .isEqualTo(
+            "one-pci template: no PCI device 0000:99:00.0 on this host ("
+                + host.sys().root().resolve("sys/bus/pci/devices/0000:99:00.0")
+                + " does not exist); list the addresses with: one-pci probe --filter '*:*'\n");
+  }
+
+  @Test
+  void wrongArgumentsAreUsageErrors() {
+    assertThat(Cli.run("template").err()).startsWith("one-pci template: the PCI address of the device is missing (such as 0000:e1:00.0)\n");
+    assertThat(Cli.run("template").status()).isEqualTo(64);
+    Cli.Result bad = Cli.run("template", "gpu0");
+    assertThat(bad.status()).isEqualTo(64);
+    assertThat(bad.err()).startsWith("one-pci template: 'gpu0' is not a PCI address (expected DDDD:BB:SS.F, such as 0000:e1:00.0)\n");
+    Cli.Result zero = Cli.run("template", HealthyH100Host.GPU, "--vcpu", "0");
+    assertThat(zero.status()).isEqualTo(64);
+    assertThat(zero.err()).startsWith("one-pci template: --vcpu needs a whole number above 0, not '0'\n");
+    assertThat(Cli.run("template", HealthyH100Host.GPU, "e2:00.0").err()).startsWith("one-pci template: unexpected argument 'e2:00.0'\n");
+  }
+
+  @Test
+  void theRealH100CaptureGetsTheLargeBarWindow() {
+    Path capture = Resources.h100GuestRoot(tmp.resolve("capture"));
+
+    Cli.Result r = Cli.run("template", "0000:00:06.0", "--sysfs-root", capture.toString());
+
+    assertThat(r.status()).isZero();
+    assertThat(single(r.out(), "RAW").get("DATA")).contains("name=opt/ovmf/X-PciMmio64Mb,string=262144");
+    // a guest without NUMA nodes or topology files: its 16 local CPUs count as 16 cores
+    assertThat(value(r.out(), "VCPU")).isEqualTo("16");
+    assertThat(single(r.out(), "PCI")).containsEntry("SHORT_ADDRESS", "00:06.0");
+  }
+}
