@@ -133,8 +133,8 @@ echo "$NIC3" >/sys/bus/pci/drivers_probe
 
 # --- a hook SIGKILLed after the first bind ----------------------------------------------------
 # The engine writes to sysfs through `dd` children. This dd, first on PATH, passes every write on
-# to the real dd until one concerns a second device: then it SIGKILLs its parent (the hook's JVM)
-# at that exact point, after the first device is bound and before the second is touched.
+# to the real dd until one concerns a second device and matches $KILL_AT (a pattern for the file
+# written): then it SIGKILLs its parent, the hook's JVM, at that exact point.
 inject=/tmp/inject
 rm -rf "$inject"
 mkdir -p "$inject"
@@ -147,32 +147,48 @@ case \$of in
     *) dev=\$v ;;
 esac
 first=\$(cat $inject/first 2>/dev/null) || { echo "\$dev" >$inject/first; first=\$dev; }
-if [ "\$dev" != "\$first" ]; then
-    echo "killed before writing '\$v' to \$of" >$inject/fired
-    kill -9 \$PPID
-    exit 1
-fi
+case \$of in
+    \$KILL_AT)
+        if [ "\$dev" != "\$first" ]; then
+            echo "killed before writing '\$v' to \$of" >$inject/fired
+            kill -9 \$PPID
+            exit 1
+        fi ;;
+esac
 printf '%s\n' "\$v" | $REAL_DD "\$@"
 EOF
 chmod +x "$inject/dd"
 
+# killed_prepare PATTERN: prepare one-f (the pair), killed at the second device's write to PATTERN.
 killed_prepare() {
     rm -f "$inject/first" "$inject/fired"
-    PATH=$inject:$PATH hook one-f prepare begin "$NIC1A" >/tmp/one-f.out 2>&1
+    KILL_AT=$1 PATH=$inject:$PATH hook one-f prepare begin "$NIC1A" >/tmp/one-f.out 2>&1
     echo "$?"
 }
-rc=$(killed_prepare)
-expect_eq "prepare one-f killed half-way: the hook died of SIGKILL ($(cat "$inject/fired" 2>/dev/null))" 137 "$rc"
-expect_eq "killed half-way: one device of the pair bound, the other not yet" "vfio-pci e1000e " "$(drivers "$NIC1A" "$NIC1B")"
+group_viable() {
+    for _d in /sys/kernel/iommu_groups/$1/devices/*; do
+        case $(driver_of "${_d##*/}") in vfio-pci | pcieport | none) ;; *) fail "${_d##*/} is on $(driver_of "${_d##*/}")" ;; esac
+    done
+}
+
+# Killed before the second device is touched: the first is bound, the second untouched.
+rc=$(killed_prepare '*/driver_override')
+expect_eq "prepare one-f SIGKILLed after binding the first device ($(cat "$inject/fired" 2>/dev/null))" 137 "$rc"
+expect_eq "killed there: $NIC1A on vfio-pci, $NIC1B untouched" "vfio-pci e1000e " "$(drivers "$NIC1A" "$NIC1B")"
 check "release end one-f after the kill: exits 0" hook one-f release end "$NIC1A"
 expect_eq "release after the kill: both back on e1000e, overrides cleared, no journal" \
     "e1000e e1000e (null) (null) (no journal)" \
     "$(drivers "$NIC1A" "$NIC1B")$(override_of "$NIC1A") $(override_of "$NIC1B") $(journal_of one-f)"
 
-rc=$(killed_prepare)
-expect_eq "prepare one-f killed half-way again: SIGKILL" 137 "$rc"
+# Killed in the middle of the second device: unbound from e1000e, not yet probed.
+rc=$(killed_prepare '*/drivers_probe')
+expect_eq "prepare one-f SIGKILLed half-way through the second device ($(cat "$inject/fired" 2>/dev/null))" 137 "$rc"
+expect_eq "killed there: $NIC1A on vfio-pci, $NIC1B unbound" "vfio-pci none " "$(drivers "$NIC1A" "$NIC1B")"
 check "prepare begin one-f after the kill: exits 0" hook one-f prepare begin "$NIC1A"
-expect_eq "prepare after the kill: both on vfio-pci" "vfio-pci vfio-pci " "$(drivers "$NIC1A" "$NIC1B")"
+expect_eq "prepare after the kill: $NIC1A on vfio-pci, /dev/vfio/$GROUP_PAIR there" "vfio-pci yes" \
+    "$(driver_of "$NIC1A") $(test -c "/dev/vfio/$GROUP_PAIR" && echo yes)"
+check "prepare after the kill: IOMMU group $GROUP_PAIR viable (vfio-pci, bridges or no driver)" group_viable "$GROUP_PAIR"
 check "release end one-f: exits 0" hook one-f release end "$NIC1A"
-expect_eq "then release: both back on e1000e, no journal" "e1000e e1000e (no journal)" \
-    "$(drivers "$NIC1A" "$NIC1B")$(journal_of one-f)"
+expect_eq "then release: both back on e1000e, overrides cleared, no journal" \
+    "e1000e e1000e (null) (null) (no journal)" \
+    "$(drivers "$NIC1A" "$NIC1B")$(override_of "$NIC1A") $(override_of "$NIC1B") $(journal_of one-f)"
