@@ -35,7 +35,7 @@ drivers() { for _a; do printf '%s ' "$(driver_of "$_a")"; done; }
 # Everything the kernel says about the devices that a refusal must leave as it was.
 snapshot() {
     for _a; do printf '%s=%s/%s ' "$_a" "$(driver_of "$_a")" "$(override_of "$_a")"; done
-    ls "$STATE" 2>/dev/null | grep '\.journal$' | tr '\n' ' '
+    for _j in "$STATE"/*.journal; do [ -e "$_j" ] && printf '%s ' "${_j##*/}"; done
 }
 journal_of() { cat "$STATE/$1.journal" 2>/dev/null || echo "(no journal)"; }
 is_char_dev() { [ -c "$1" ] || fail "$1 is not a character device"; }
@@ -166,7 +166,7 @@ killed_prepare() {
     echo "$?"
 }
 group_viable() {
-    for _d in /sys/kernel/iommu_groups/$1/devices/*; do
+    for _d in "/sys/kernel/iommu_groups/$1/devices"/*; do
         case $(driver_of "${_d##*/}") in vfio-pci | pcieport | none) ;; *) fail "${_d##*/} is on $(driver_of "${_d##*/}")" ;; esac
     done
 }

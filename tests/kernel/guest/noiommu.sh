@@ -15,5 +15,5 @@ if [ -x "$HOOK" ]; then
     check "prepare begin one-a without an IOMMU: refused" sh -c \
         "! { . '$REPO/tests/kernel/guest/lib.sh'; domain_xml one-a $NIC0 | '$HOOK' one-a prepare begin -; }"
     expect_eq "refused without an IOMMU: $NIC0 still on e1000e, no override" "e1000e (null)" \
-        "$(driver_of "$NIC0") $(cat /sys/bus/pci/devices/$NIC0/driver_override)"
+        "$(driver_of "$NIC0") $(cat "/sys/bus/pci/devices/$NIC0/driver_override")"
 fi

@@ -6,8 +6,8 @@ NIC0=$(nic_by_mac 52:54:00:00:00:10)
 NIC1A=$(nic_by_mac 52:54:00:00:00:1a)
 NIC1B=$(nic_by_mac 52:54:00:00:00:1b)
 NIC2=$(nic_by_mac 52:54:00:00:00:20)
-expect_eq "bed: the expander bus puts nic2 ($NIC2) on NUMA node 1" 1 "$(cat /sys/bus/pci/devices/$NIC2/numa_node)"
-expect_eq "bed: the expander bus puts nic0 ($NIC0) on NUMA node 0" 0 "$(cat /sys/bus/pci/devices/$NIC0/numa_node)"
+expect_eq "bed: the expander bus puts nic2 ($NIC2) on NUMA node 1" 1 "$(cat "/sys/bus/pci/devices/$NIC2/numa_node")"
+expect_eq "bed: the expander bus puts nic0 ($NIC0) on NUMA node 0" 0 "$(cat "/sys/bus/pci/devices/$NIC0/numa_node")"
 expect_eq "bed: the multifunction pair $NIC1A, $NIC1B shares one IOMMU group" "$(group_of "$NIC1A")" "$(group_of "$NIC1B")"
 
 probe_out=$(one_pci probe --filter '*:*' 2>/tmp/probe.err)
@@ -35,7 +35,8 @@ sysfs_group() {
     [ -e "/sys/bus/pci/devices/$1/iommu_group" ] && group_of "$1" || echo -
 }
 
-for dev in $(ls /sys/bus/pci/devices); do
+for d in /sys/bus/pci/devices/*; do
+    dev=${d##*/}
     got=$(printf '%s\n' "$probe_table" | awk -v a="$dev" '$1 == a { print "NUMA_NODE=" $2 " IOMMU_GROUP=" $3 " LOCAL_CPUS=" $4 }')
     want="NUMA_NODE=$(sysfs_numa "$dev") IOMMU_GROUP=$(sysfs_group "$dev") LOCAL_CPUS=$(cat "/sys/bus/pci/devices/$dev/local_cpulist")"
     expect_eq "probe $dev: $want" "$want" "$got"
@@ -43,7 +44,8 @@ done
 
 for mac in 52:54:00:00:00:10 52:54:00:00:00:20; do
     dev=$(nic_by_mac "$mac")
-    ifname=$(basename "$(ls -d /sys/bus/pci/devices/$dev/net/* | head -n 1)")
+    set -- "/sys/bus/pci/devices/$dev"/net/*
+    ifname=${1##*/}
     expect_eq "probe IFNAME of $dev is the kernel's $ifname" "$ifname" \
         "$(printf '%s\n' "$probe_table" | awk -v a="$dev" '$1 == a { print $5 }')"
 done
