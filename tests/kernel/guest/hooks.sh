@@ -1,0 +1,194 @@
+# Scenario: driver-hooks/qemu binds and releases real devices on a kernel with a real IOMMU.
+# Sourced by suite (needs lib.sh). Devices: the multifunction pair NIC1A+NIC1B (one IOMMU group),
+# NIC0 (node 0) and NIC2 (node 1) alone in their groups, NIC3 for an administrator's binding, and
+# the AHCI controller holding the disk mounted on /mnt/disk.
+if [ ! -x "$HOOK" ]; then
+    check "driver-hooks/qemu exists and is executable in this checkout" test -x "$HOOK"
+    return 0
+fi
+
+NIC0=$(nic_by_mac 52:54:00:00:00:10)
+NIC1A=$(nic_by_mac 52:54:00:00:00:1a)
+NIC1B=$(nic_by_mac 52:54:00:00:00:1b)
+NIC2=$(nic_by_mac 52:54:00:00:00:20)
+NIC3=$(nic_by_mac 52:54:00:00:00:30)
+STATE=/run/one-pci
+REAL_DD=$(command -v dd)
+
+# The PCI function that holds the mounted disk: the last PCI address on its sysfs path.
+disk_dev=$(awk '$2 == "/mnt/disk" { print $1 }' /proc/mounts)
+AHCI=$(readlink -f "/sys/class/block/${disk_dev#/dev/}" | tr '/' '\n' |
+    grep -E '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$' | tail -n 1)
+
+# hook DOMAIN OPERATION SUB-OPERATION ADDRESS...: runs the hook as libvirt does, XML on stdin.
+hook() {
+    _d=$1 _op=$2 _sub=$3
+    shift 3
+    domain_xml "$_d" "$@" | "$HOOK" "$_d" "$_op" "$_sub" -
+}
+
+# Fails unless the hook exits non-zero (a refusal).
+refused() { if hook "$@"; then fail "the hook exited 0: not refused"; fi; }
+
+override_of() { cat "/sys/bus/pci/devices/$1/driver_override"; }
+drivers() { for _a; do printf '%s ' "$(driver_of "$_a")"; done; }
+# Everything the kernel says about the devices that a refusal must leave as it was.
+snapshot() {
+    for _a; do printf '%s=%s/%s ' "$_a" "$(driver_of "$_a")" "$(override_of "$_a")"; done
+    for _j in "$STATE"/*.journal; do [ -e "$_j" ] && printf '%s ' "${_j##*/}"; done
+}
+journal_of() { cat "$STATE/$1.journal" 2>/dev/null || echo "(no journal)"; }
+is_char_dev() { [ -c "$1" ] || fail "$1 is not a character device"; }
+mode_of() { stat -c %a "$1"; }
+both_exit_0() {
+    [ "$rc_c $rc_d" = "0 0" ] ||
+        fail "exit codes $rc_c $rc_d; one-c said: $(cat /tmp/one-c.out); one-d said: $(cat /tmp/one-d.out)"
+}
+
+GROUP_PAIR=$(group_of "$NIC1A")
+
+# --- the hook ignores every other operation -------------------------------------------------
+check "hook one-a started begin: exits 0 and starts nothing" hook one-a started begin "$NIC1A"
+expect_eq "after 'started begin' the pair is untouched" "e1000e e1000e " "$(drivers "$NIC1A" "$NIC1B")"
+
+# --- prepare: the device and its group sibling move to vfio-pci -----------------------------
+# vfio-pci unloaded first: prepare must load it (as on a host without modules-load.d).
+modprobe -r vfio_pci 2>/dev/null
+check "prepare begin one-a ($NIC1A): exits 0" hook one-a prepare begin "$NIC1A"
+check "prepare loaded vfio-pci itself" test -d /sys/bus/pci/drivers/vfio-pci
+expect_eq "prepare one-a: $NIC1A and its group sibling $NIC1B on vfio-pci" "vfio-pci vfio-pci " "$(drivers "$NIC1A" "$NIC1B")"
+check "prepare one-a: /dev/vfio/$GROUP_PAIR appeared" is_char_dev "/dev/vfio/$GROUP_PAIR"
+expect_eq "prepare one-a: /dev/vfio/$GROUP_PAIR has mode 0666" 666 "$(mode_of "/dev/vfio/$GROUP_PAIR")"
+check "prepare one-a: the group is viable (only vfio-pci, bridges or no driver in it)" sh -c "
+    for d in /sys/kernel/iommu_groups/$GROUP_PAIR/devices/*; do
+        drv=\$(basename \"\$(readlink -f \$d/driver 2>/dev/null)\")
+        case \$drv in vfio-pci|pcieport|'') ;; *) echo \"\$d is on \$drv\"; exit 1 ;; esac
+    done"
+check "vfio status names one-a for $NIC1A and $NIC1B" sh -c "
+    out=\$(java -jar '$JAR' vfio status) || exit 1
+    echo \"\$out\" | grep -q '^$NIC1A .* vfio-pci .* one-a .* e1000e' &&
+    echo \"\$out\" | grep -q '^$NIC1B .* vfio-pci .* one-a .* e1000e' || { echo \"\$out\"; exit 1; }"
+
+# --- idempotence ------------------------------------------------------------------------------
+before=$(journal_of one-a)
+check "prepare begin one-a a second time: exits 0" hook one-a prepare begin "$NIC1A"
+expect_eq "second prepare: still vfio-pci, journal unchanged" "vfio-pci vfio-pci $before" \
+    "$(drivers "$NIC1A" "$NIC1B")$(journal_of one-a)"
+
+# --- refusals change nothing ------------------------------------------------------------------
+before=$(snapshot "$NIC1A" "$NIC1B")
+check "prepare one-b asking for $NIC1B (held by one-a): refused" refused one-b prepare begin "$NIC1B"
+expect_eq "refusal of $NIC1B changed nothing" "$before" "$(snapshot "$NIC1A" "$NIC1B")"
+
+before=$(snapshot "$AHCI")
+check "prepare one-disk asking for the AHCI controller $AHCI holding /mnt/disk: refused" \
+    refused one-disk prepare begin "$AHCI"
+expect_eq "refusal of $AHCI changed nothing (driver, override, journals)" "$before" "$(snapshot "$AHCI")"
+check "the disk is still mounted and readable after the refusal" grep -q 'written by the test guest' /mnt/disk/marker
+
+check "prepare one-ghost asking for a device that does not exist (0000:7f:1f.7): refused" \
+    refused one-ghost prepare begin 0000:7f:1f.7
+
+# --- release: both back on e1000e -------------------------------------------------------------
+check "release end one-a: exits 0" hook one-a release end "$NIC1A"
+expect_eq "release one-a: $NIC1A and $NIC1B back on e1000e" "e1000e e1000e " "$(drivers "$NIC1A" "$NIC1B")"
+expect_eq "release one-a: driver_override cleared on both" "(null) (null)" "$(override_of "$NIC1A") $(override_of "$NIC1B")"
+check "release one-a: both have their network interface again" sh -c \
+    "ls /sys/bus/pci/devices/$NIC1A/net/ && ls /sys/bus/pci/devices/$NIC1B/net/"
+check "release one-a: /dev/vfio/$GROUP_PAIR is gone" sh -c "! test -e /dev/vfio/$GROUP_PAIR"
+check "release one-a: no journal left" sh -c "! test -e $STATE/one-a.journal"
+check "release end one-a a second time: exits 0" hook one-a release end "$NIC1A"
+expect_eq "second release: still e1000e" "e1000e e1000e " "$(drivers "$NIC1A" "$NIC1B")"
+
+# --- two domains at once ----------------------------------------------------------------------
+hook one-c prepare begin "$NIC0" >/tmp/one-c.out 2>&1 &
+pid_c=$!
+hook one-d prepare begin "$NIC2" >/tmp/one-d.out 2>&1 &
+pid_d=$!
+wait "$pid_c"; rc_c=$?
+wait "$pid_d"; rc_d=$?
+check "one-c and one-d prepared at once: both exit 0" both_exit_0
+expect_eq "one-c ($NIC0, node 0) and one-d ($NIC2, node 1) both on vfio-pci" "vfio-pci vfio-pci " "$(drivers "$NIC0" "$NIC2")"
+hook one-c release end "$NIC0" >/tmp/one-c.out 2>&1 &
+pid_c=$!
+hook one-d release end "$NIC2" >/tmp/one-d.out 2>&1 &
+pid_d=$!
+wait "$pid_c"; rc_c=$?
+wait "$pid_d"; rc_d=$?
+check "one-c and one-d released at once: both exit 0" both_exit_0
+expect_eq "one-c and one-d released: both back on e1000e" "e1000e e1000e " "$(drivers "$NIC0" "$NIC2")"
+
+# --- an administrator's own vfio binding survives ---------------------------------------------
+echo vfio-pci >"/sys/bus/pci/devices/$NIC3/driver_override"
+echo "$NIC3" >/sys/bus/pci/drivers/e1000e/unbind
+echo "$NIC3" >/sys/bus/pci/drivers_probe
+expect_eq "by hand: $NIC3 on vfio-pci (driver_override, unbind, drivers_probe)" vfio-pci "$(driver_of "$NIC3")"
+check "prepare one-e with the administrator's $NIC3: exits 0" hook one-e prepare begin "$NIC3"
+check "release end one-e: exits 0" hook one-e release end "$NIC3"
+expect_eq "after release $NIC3 is still the administrator's: vfio-pci, override vfio-pci" "vfio-pci vfio-pci" \
+    "$(driver_of "$NIC3") $(override_of "$NIC3")"
+echo >"/sys/bus/pci/devices/$NIC3/driver_override"
+echo "$NIC3" >/sys/bus/pci/drivers/vfio-pci/unbind
+echo "$NIC3" >/sys/bus/pci/drivers_probe
+
+# --- a hook SIGKILLed after the first bind ----------------------------------------------------
+# The engine writes to sysfs through `dd` children. This dd, first on PATH, passes every write on
+# to the real dd until one concerns a second device and matches $KILL_AT (a pattern for the file
+# written): then it SIGKILLs its parent, the hook's JVM, at that exact point.
+inject=/tmp/inject
+rm -rf "$inject"
+mkdir -p "$inject"
+cat >"$inject/dd" <<EOF
+#!/bin/sh
+v=\$(cat)
+for a; do case \$a in of=*) of=\${a#of=} ;; esac; done
+case \$of in
+    */devices/*/driver_override) dev=\${of%/driver_override}; dev=\${dev##*/} ;;
+    *) dev=\$v ;;
+esac
+first=\$(cat $inject/first 2>/dev/null) || { echo "\$dev" >$inject/first; first=\$dev; }
+case \$of in
+    \$KILL_AT)
+        if [ "\$dev" != "\$first" ]; then
+            echo "killed before writing '\$v' to \$of" >$inject/fired
+            kill -9 \$PPID
+            exit 1
+        fi ;;
+esac
+printf '%s\n' "\$v" | $REAL_DD "\$@"
+EOF
+chmod +x "$inject/dd"
+
+# killed_prepare PATTERN: prepare one-f (the pair), killed at the second device's write to PATTERN.
+killed_prepare() {
+    rm -f "$inject/first" "$inject/fired"
+    KILL_AT=$1 PATH=$inject:$PATH hook one-f prepare begin "$NIC1A" >/tmp/one-f.out 2>&1
+    echo "$?"
+}
+group_viable() {
+    for _d in "/sys/kernel/iommu_groups/$1/devices"/*; do
+        case $(driver_of "${_d##*/}") in vfio-pci | pcieport | none) ;; *) fail "${_d##*/} is on $(driver_of "${_d##*/}")" ;; esac
+    done
+}
+
+# Killed before the second device is touched: the first is bound, the second untouched.
+rc=$(killed_prepare '*/driver_override')
+expect_eq "prepare one-f SIGKILLed after binding the first device ($(cat "$inject/fired" 2>/dev/null))" 137 "$rc"
+expect_eq "killed there: $NIC1A on vfio-pci, $NIC1B untouched" "vfio-pci e1000e " "$(drivers "$NIC1A" "$NIC1B")"
+check "release end one-f after the kill: exits 0" hook one-f release end "$NIC1A"
+expect_eq "release after the kill: both back on e1000e, overrides cleared, no journal" \
+    "e1000e e1000e (null) (null) (no journal)" \
+    "$(drivers "$NIC1A" "$NIC1B")$(override_of "$NIC1A") $(override_of "$NIC1B") $(journal_of one-f)"
+
+# Killed in the middle of the second device: unbound from e1000e, not yet probed.
+rc=$(killed_prepare '*/drivers_probe')
+expect_eq "prepare one-f SIGKILLed half-way through the second device ($(cat "$inject/fired" 2>/dev/null))" 137 "$rc"
+expect_eq "killed there: $NIC1A on vfio-pci, $NIC1B unbound" "vfio-pci none " "$(drivers "$NIC1A" "$NIC1B")"
+check "prepare begin one-f after the kill: exits 0" hook one-f prepare begin "$NIC1A"
+expect_eq "prepare after the kill: $NIC1A on vfio-pci, /dev/vfio/$GROUP_PAIR there" "vfio-pci yes" \
+    "$(driver_of "$NIC1A") $(test -c "/dev/vfio/$GROUP_PAIR" && echo yes)"
+check "prepare after the kill: IOMMU group $GROUP_PAIR viable (vfio-pci, bridges or no driver)" group_viable "$GROUP_PAIR"
+check "release end one-f: exits 0" hook one-f release end "$NIC1A"
+expect_eq "then release: both back on e1000e, overrides cleared, no journal" \
+    "e1000e e1000e (null) (null) (no journal)" \
+    "$(drivers "$NIC1A" "$NIC1B")$(override_of "$NIC1A") $(override_of "$NIC1B") $(journal_of one-f)"
