@@ -17,7 +17,7 @@ final class DoctorCommand implements Command {
 
     static Options parse(List<String> argv) throws UsageException {
       boolean json = false;
-      Path root = Path.of("/");
+      Path root = HostPaths.real().root();
       Optional<Path> config = Optional.empty();
       Args a = Args.of("doctor", argv);
       while (a.hasNext()) {

@@ -25,7 +25,7 @@ final class ProbeCommand implements Command {
     static Options parse(List<String> argv) throws UsageException {
       Optional<Path> config = Optional.empty();
       Optional<String> filter = Optional.empty();
-      Path root = Path.of("/");
+      Path root = HostPaths.real().root();
       Optional<Path> pciIds = Optional.empty();
       Args a = Args.of("probe", argv);
       while (a.hasNext()) {

@@ -17,7 +17,7 @@ final class TemplateCommand implements Command {
 
     static Options parse(List<String> argv) throws UsageException {
       Optional<PciAddress> address = Optional.empty();
-      Path root = Path.of("/");
+      Path root = HostPaths.real().root();
       OptionalInt vcpu = OptionalInt.empty();
       OptionalInt memory = OptionalInt.empty();
       Args a = Args.of("template", argv);

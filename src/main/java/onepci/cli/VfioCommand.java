@@ -60,7 +60,7 @@ final class VfioCommand implements Command {
       Optional<String> xml = Optional.empty();
       List<PciAddress> addresses = new ArrayList<>();
       boolean dryRun = false;
-      Path root = Path.of("/");
+      Path root = HostPaths.real().root();
       Duration limit = DEFAULT_WRITE_LIMIT;
       boolean status = action.equals("status");
       List<String> known = status ? List.of("--sysfs-root") : List.of("--domain", "--xml", "--dry-run", "--sysfs-root", "--write-timeout");
