@@ -188,7 +188,7 @@ check "prepare begin one-f after the kill: exits 0" hook one-f prepare begin "$N
 expect_eq "prepare after the kill: $NIC1A on vfio-pci, /dev/vfio/$GROUP_PAIR there" "vfio-pci yes" \
     "$(driver_of "$NIC1A") $(test -c "/dev/vfio/$GROUP_PAIR" && echo yes)"
 check "prepare after the kill: IOMMU group $GROUP_PAIR viable (vfio-pci, bridges or no driver)" group_viable "$GROUP_PAIR"
-echo "note: after that prepare $NIC1B is on $(driver_of "$NIC1B") (driver_override $(override_of "$NIC1B"))"
+expect_eq "prepare after the kill finished the cut-off bind: $NIC1B on vfio-pci" "vfio-pci" "$(driver_of "$NIC1B")"
 check "release end one-f: exits 0" hook one-f release end "$NIC1A"
 expect_eq "then release: both back on e1000e, overrides cleared, no journal" \
     "e1000e e1000e (null) (null) (no journal)" \

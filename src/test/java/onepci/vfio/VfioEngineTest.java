@@ -202,6 +202,26 @@ class VfioEngineTest {
   }
 
   @Test
+  void aSiblingLeftUnboundByACutOffPrepareIsBoundByTheNextPrepare() throws Exception {
+    assertThat(host.prepare("one-7", "0000:01:00.0")).isZero();
+    // what a hook killed between the sibling's unbind and its probe leaves: journaled as bound
+    // from snd_hda_intel, on no driver, driver_override still vfio-pci
+    kernel.write(host.paths.pciDriver("vfio-pci").resolve("unbind"), "0000:01:00.1");
+    assertThat(host.driver("0000:01:00.1")).isEmpty();
+    int before = kernel.writes().size();
+
+    assertThat(host.prepare("one-7", "0000:01:00.0")).isZero();
+
+    assertThat(kernel.writes().subList(before, kernel.writes().size())).containsExactly(
+        "sys/bus/pci/devices/0000:01:00.1/driver_override <- vfio-pci",
+        "sys/bus/pci/drivers_probe <- 0000:01:00.1");
+    assertThat(host.driver("0000:01:00.1")).contains("vfio-pci");
+    assertThat(host.release("one-7")).isZero();
+    assertThat(host.driver("0000:01:00.0")).contains("nvidia");
+    assertThat(host.driver("0000:01:00.1")).contains("snd_hda_intel");
+  }
+
+  @Test
   void aRequestedUnboundDeviceIsBoundWithoutAnUnbindAndLeftUnboundAfter() throws Exception {
     assertThat(host.prepare("one-7", "0000:07:00.1")).isZero();
 
