@@ -255,18 +255,16 @@ public final class SysfsReader {
 
   /** The last path component of a link under the device folder (a driver or group name). */
   public Optional<String> linkName(PciAddress address, String link) {
-    try {
-      Path target = Files.readSymbolicLink(paths.pciDevice(address).resolve(link));
-      Path name = target.getFileName();
-      return name == null ? Optional.empty() : Optional.of(name.toString());
-    } catch (IOException | UnsupportedOperationException e) {
-      return Optional.empty();
-    }
+    return linkTargetName(paths.pciDevice(address).resolve(link));
   }
 
   private static Optional<String> linkName(DeviceFolder f, String link) {
+    return linkTargetName(Path.of(f.dir + link));
+  }
+
+  private static Optional<String> linkTargetName(Path link) {
     try {
-      Path target = Files.readSymbolicLink(Path.of(f.dir + link));
+      Path target = Files.readSymbolicLink(link);
       Path name = target.getFileName();
       return name == null ? Optional.empty() : Optional.of(name.toString());
     } catch (IOException | UnsupportedOperationException e) {
@@ -277,7 +275,7 @@ public final class SysfsReader {
   // --- small-file helpers -------------------------------------------------------------------
 
   /**
-   * A sysfs attribute, stripped; null when it is missing or cannot be read. One open and one read
+   * A sysfs attribute (or any small file), stripped; null when it is missing or cannot be read. One open and one read
    * into a buffer of a page: sysfs hands over a whole attribute (at most a page) in the first
    * read, as a local file system does a small file, so a short read is the end. Only a full
    * buffer is followed by more reads.
@@ -316,11 +314,7 @@ public final class SysfsReader {
 
   /** Reads a small text file, stripped; empty when it is missing or cannot be read. */
   public static Optional<String> readSmall(Path file) {
-    try {
-      return Optional.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).strip());
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+    return Optional.ofNullable(text(file.toString()));
   }
 
   private int requiredHex(PciAddress address, String name) throws DeviceReadException {
