@@ -101,20 +101,19 @@ check "release end one-a a second time: exits 0" hook one-a release end "$NIC1A"
 expect_eq "second release: still e1000e" "e1000e e1000e " "$(drivers "$NIC1A" "$NIC1B")"
 
 # --- two domains at once ----------------------------------------------------------------------
-hook one-c prepare begin "$NIC0" >/tmp/one-c.out 2>&1 &
-pid_c=$!
-hook one-d prepare begin "$NIC2" >/tmp/one-d.out 2>&1 &
-pid_d=$!
-wait "$pid_c"; rc_c=$?
-wait "$pid_d"; rc_d=$?
+# Runs "$1 $2" for one-c on $NIC0 and one-d on $NIC2 at the same time; sets rc_c and rc_d.
+at_once() {
+    hook one-c "$1" "$2" "$NIC0" >/tmp/one-c.out 2>&1 &
+    pid_c=$!
+    hook one-d "$1" "$2" "$NIC2" >/tmp/one-d.out 2>&1 &
+    pid_d=$!
+    wait "$pid_c"; rc_c=$?
+    wait "$pid_d"; rc_d=$?
+}
+at_once prepare begin
 check "one-c and one-d prepared at once: both exit 0" both_exit_0
 expect_eq "one-c ($NIC0, node 0) and one-d ($NIC2, node 1) both on vfio-pci" "vfio-pci vfio-pci " "$(drivers "$NIC0" "$NIC2")"
-hook one-c release end "$NIC0" >/tmp/one-c.out 2>&1 &
-pid_c=$!
-hook one-d release end "$NIC2" >/tmp/one-d.out 2>&1 &
-pid_d=$!
-wait "$pid_c"; rc_c=$?
-wait "$pid_d"; rc_d=$?
+at_once release end
 check "one-c and one-d released at once: both exit 0" both_exit_0
 expect_eq "one-c and one-d released: both back on e1000e" "e1000e e1000e " "$(drivers "$NIC0" "$NIC2")"
 

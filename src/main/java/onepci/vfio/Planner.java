@@ -122,7 +122,9 @@ public final class Planner {
     if (VfioDrivers.isVfio(driver)) {
       boolean ours = own.find(a).map(JournalEntry::bound).orElse(false);
       action = ours ? Plan.Action.ALREADY_BOUND : Plan.Action.KEEP;
-    } else if (driver.isEmpty() && !requested) {
+    } else if (driver.isEmpty() && !requested && !own.find(a).map(JournalEntry::bound).orElse(false)) {
+      // an unbound sibling stays unbound; one this domain's journal says prepare was binding (a
+      // prepare cut off between its unbind and its probe) is bound, to finish that prepare
       action = Plan.Action.KEEP;
     } else {
       List<Refusal> host = usage.check(d);

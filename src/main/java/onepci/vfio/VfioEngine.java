@@ -108,11 +108,6 @@ public final class VfioEngine {
               added.add(m.address());
               own.put(new JournalEntry(m.address(), m.group(), false, m.driver(), m.override()));
               log.action(domain, m.address() + ": held as it is (" + m.driver().orElse("unbound") + ")");
-            } else if (had.get().bound()) {
-              // an earlier prepare of this domain was cut off between this device's unbind and its
-              // probe: finish that bind, keeping the original state the journal already holds
-              changed.add(had.get());
-              binder.bind(m.address(), m.group());
             }
           }
           case BIND -> {
