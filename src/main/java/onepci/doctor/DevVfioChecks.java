@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import onepci.sysfs.PciDevice;
+import onepci.vfio.VfioDrivers;
 
 /**
  * The guide's "VFIO Device Ownership": each group's {@code /dev/vfio/<group>} belongs to group
@@ -53,7 +54,7 @@ final class DevVfioChecks implements CheckGroup {
       mode = Files.getPosixFilePermissions(node, LinkOption.NOFOLLOW_LINKS);
       gid = (Integer) Files.getAttribute(node, "unix:gid", LinkOption.NOFOLLOW_LINKS);
     } catch (NoSuchFileException ex) {
-      if (d.driver().filter(DeviceChecks::isVfio).isPresent()) {
+      if (VfioDrivers.isVfio(d.driver())) {
         return Check.fail(
             NODE, subject, node + " is missing although the device is on vfio-pci: QEMU has nothing to open",
             Fixes.modprobe() + " && udevadm trigger --subsystem-match=vfio");

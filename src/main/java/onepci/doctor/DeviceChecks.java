@@ -10,6 +10,7 @@ import onepci.sysfs.PciAddress;
 import onepci.sysfs.PciDevice;
 import onepci.sysfs.PciId;
 import onepci.sysfs.SysfsReader;
+import onepci.vfio.VfioDrivers;
 
 /**
  * The guide's "VFIO Driver Binding", per device the probe reports and per NVIDIA GPU: the driver
@@ -53,11 +54,6 @@ final class DeviceChecks implements CheckGroup {
     return out;
   }
 
-  /** vfio-pci or one of its variant drivers (nvgrace_gpu_vfio_pci, mlx5_vfio_pci, ...). */
-  static boolean isVfio(String driver) {
-    return driver.equals("vfio-pci") || driver.contains("vfio");
-  }
-
   private static String id(PciDevice d) {
     return d.vendorHex() + ":" + d.deviceHex();
   }
@@ -69,7 +65,7 @@ final class DeviceChecks implements CheckGroup {
       return Check.pass(DRIVER, subject, id(d) + " is bound to no driver: vfio-pci can take it when a VM starts");
     }
     String drv = d.driver().get();
-    if (isVfio(drv)) {
+    if (VfioDrivers.isVfio(drv)) {
       return Check.pass(DRIVER, subject, id(d) + " is bound to " + drv);
     }
     return Check.warn(
@@ -110,7 +106,7 @@ final class DeviceChecks implements CheckGroup {
         continue; // bridges and ports stay on their driver
       }
       Optional<String> drv = reader.linkName(m, "driver");
-      if (drv.isPresent() && !isVfio(drv.get())) {
+      if (drv.isPresent() && !VfioDrivers.isVfio(drv.get())) {
         String who = m.equals(d.address()) ? m + " itself" : m + " (" + String.format("%04x:%04x", mid.vendor(), mid.device()) + ")";
         breakers.add(who + " is bound to " + drv.get());
         fixes.add(Fixes.override(m));
@@ -153,7 +149,7 @@ final class DeviceChecks implements CheckGroup {
     FileRead r = FileRead.of(persistent);
     if (r instanceof FileRead.Text t) {
       String target = t.text().strip();
-      if (isVfio(target)) {
+      if (VfioDrivers.isVfio(target)) {
         return Check.pass(OVERRIDE, subject, "persistent override to " + target + " (driverctl, " + persistent + ")");
       }
       return Check.warn(
@@ -167,7 +163,7 @@ final class DeviceChecks implements CheckGroup {
     if (now.isEmpty()) {
       return Check.pass(OVERRIDE, subject, "no driver override: the device keeps its driver until a VM takes it");
     }
-    if (isVfio(now.get())) {
+    if (VfioDrivers.isVfio(now.get())) {
       return Check.pass(
           OVERRIDE, subject, "driver_override is " + now.get() + " until the next boot (no driverctl override in " + persistent.getParent() + ")");
     }

@@ -11,6 +11,11 @@ public final class VfioDrivers {
 
   /** vfio-pci itself or a vendor variant ({@code mlx5_vfio_pci}, {@code nvgrace_gpu_vfio_pci}). */
   public static boolean isVfio(Optional<String> driver) {
-    return driver.isPresent() && (driver.get().equals(VFIO_PCI) || driver.get().endsWith("vfio_pci") || driver.get().endsWith("vfio-pci"));
+    return driver.isPresent() && isVfio(driver.get());
+  }
+
+  /** {@link #isVfio(Optional)} for a driver name. */
+  public static boolean isVfio(String driver) {
+    return driver.endsWith("vfio_pci") || driver.endsWith(VFIO_PCI);
   }
 }
