@@ -100,12 +100,13 @@ public final class HostState {
     try {
       for (PciAddress a : reader.list()) {
         try {
-          PciId id = reader.identity(a);
+          SysfsReader.DeviceFolder folder = reader.folder(a);
+          PciId id = reader.identity(folder);
           boolean selected =
               conf.selects(id) && (conf.shortAddresses().isEmpty() || conf.shortAddresses().contains(a));
           boolean nvidiaGpu = id.vendor() == NVIDIA && (id.classCode() >>> 16) == 0x03;
           if (selected || nvidiaGpu) {
-            devices.add(new Examined(reader.read(a), selected));
+            devices.add(new Examined(reader.read(folder), selected));
           }
         } catch (DeviceReadException e) {
           problems.add(e.getMessage());
