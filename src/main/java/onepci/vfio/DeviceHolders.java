@@ -46,19 +46,23 @@ public final class DeviceHolders {
     sorted.sort(null);
     for (long pid : sorted) {
       Set<String> held = new LinkedHashSet<>();
-      String[] fds = paths.procFds(pid).toFile().list();
+      Path fdDir = paths.procFds(pid);
+      String[] fds = fdDir.toFile().list();
       if (fds == null) {
         continue;
       }
       for (String fd : fds) {
         try {
-          String target = Files.readSymbolicLink(paths.procFds(pid).resolve(fd)).toString();
+          String target = Files.readSymbolicLink(fdDir.resolve(fd)).toString();
           if (nodes.contains(target)) {
             held.add(target);
           }
         } catch (IOException | UnsupportedOperationException e) {
           // the descriptor was closed while we looked
         }
+      }
+      if (held.isEmpty()) {
+        continue;
       }
       String comm = SysfsReader.readSmall(paths.procComm(pid)).orElse("?");
       for (String node : held.stream().sorted().toList()) {

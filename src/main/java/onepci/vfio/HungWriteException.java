@@ -8,15 +8,8 @@ import java.time.Duration;
 public final class HungWriteException extends IOException {
   private static final long serialVersionUID = 1L;
 
-  private final transient Path file;
-
   public HungWriteException(Path file, Duration limit) {
     super(file + ": write did not return within "
         + (limit.toMillis() % 1000 == 0 ? limit.toSeconds() + " s" : limit.toMillis() + " ms"));
-    this.file = file;
-  }
-
-  public Path file() {
-    return file;
   }
 }
