@@ -696,19 +696,15 @@ main() {
     if [ "$ACTION" = install ]; then
         [ "$MODE" = frontend ] || host_warnings
         install
-        case $? in
-            0) [ "$DRY" = 1 ] || "${MODE}_next" ;;
-            2) ;;
-            *) exit 1 ;;
-        esac
     else
         uninstall
-        case $? in
-            0) [ "$DRY" = 1 ] || "${MODE}_next" ;;
-            2) ;;
-            *) exit 1 ;;
-        esac
     fi
+    # 0: done, next steps follow; 2: nothing to do; anything else: failed, already reported
+    case $? in
+        0) [ "$DRY" = 1 ] || "${MODE}_next" ;;
+        2) ;;
+        *) exit 1 ;;
+    esac
 }
 
 main "$@"
