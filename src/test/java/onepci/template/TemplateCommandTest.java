@@ -70,6 +70,8 @@ class TemplateCommandTest {
   @Test
   void gpusSharingANodeShareItsCores() {
     HealthyH100Host.h100(host.sys(), "0000:e2:00.0", host.port(), 14).driver("vfio-pci");
+    // the same model on the other node does not share these cores
+    HealthyH100Host.h100(host.sys(), "0000:41:00.0", host.port(), 15).numa(0).localCpus("0-7,16-23");
 
     Cli.Result r = Cli.run("template", "e1:00.0", "--sysfs-root", root);
 
@@ -119,11 +121,13 @@ class TemplateCommandTest {
   @Test
   void theNodeCpulistServesWhenTheDeviceHasNoLocalCpulist() {
     host.sys().delete("sys/devices/pci0000:e0/" + HealthyH100Host.PORT + "/" + HealthyH100Host.GPU + "/local_cpulist");
+    // a node list unlike the device's old one, so that reading the wrong file shows
+    host.sys().write("sys/devices/system/node/node1/cpulist", "8-11,24-27\n");
 
     Cli.Result r = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root);
 
     assertThat(r.status()).isZero();
-    assertThat(value(r.out(), "VCPU")).isEqualTo("8");
+    assertThat(value(r.out(), "VCPU")).isEqualTo("4");
   }
 
   @Test
