@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import onepci.sysfs.GroupFile;
 import onepci.sysfs.PciDevice;
 import onepci.vfio.VfioDrivers;
 
@@ -79,13 +80,7 @@ final class DevVfioChecks implements CheckGroup {
     if (!(FileRead.of(host.paths().etcGroup()) instanceof FileRead.Text t)) {
       return Optional.empty();
     }
-    for (String line : t.text().split("\n")) {
-      String[] f = line.split(":", -1);
-      if (f.length >= 3 && f[2].equals(Integer.toString(gid))) {
-        return Optional.of(f[0]);
-      }
-    }
-    return Optional.empty();
+    return GroupFile.parse(t.text()).name(gid);
   }
 
   private static String octal(Set<PosixFilePermission> mode) {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import onepci.sysfs.GroupFile;
 import onepci.sysfs.HostPaths;
 
 /**
@@ -61,16 +62,11 @@ public final class DevVfio {
     if (!Files.exists(f)) {
       return Optional.empty();
     }
-    for (String line : Files.readAllLines(f, StandardCharsets.UTF_8)) {
-      String[] p = line.split(":", -1);
-      if (p.length >= 3 && p[0].equals("kvm")) {
-        try {
-          return Optional.of(Integer.parseInt(p[2]));
-        } catch (NumberFormatException e) {
-          throw new IOException(f + ": group kvm has gid '" + p[2] + "', not a number; fix the line in " + f);
-        }
-      }
+    Optional<String> gid = GroupFile.parse(Files.readString(f, StandardCharsets.UTF_8)).gid("kvm");
+    try {
+      return gid.map(Integer::parseInt);
+    } catch (NumberFormatException e) {
+      throw new IOException(f + ": group kvm has gid '" + gid.get() + "', not a number; fix the line in " + f);
     }
-    return Optional.empty();
   }
 }
