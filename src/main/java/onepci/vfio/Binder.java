@@ -85,18 +85,7 @@ public final class Binder {
    * ms: a driver that probes asynchronously binds a little after {@code drivers_probe} returns.
    */
   private Optional<String> settle(PciAddress a, java.util.function.Predicate<Optional<String>> expected) throws IOException {
-    long deadline = System.nanoTime() + SETTLE_MILLIS * 1_000_000L;
-    Optional<String> now = reader.linkName(a, "driver");
-    while (!expected.test(now) && System.nanoTime() < deadline) {
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException x) {
-        Thread.currentThread().interrupt();
-        throw new IOException(a + ": interrupted while waiting for its driver", x);
-      }
-      now = reader.linkName(a, "driver");
-    }
-    return now;
+    return Poll.until(() -> reader.linkName(a, "driver"), expected, SETTLE_MILLIS, a + "'s driver");
   }
 
   private void write(PciAddress a, int group, Path file, String value) throws IOException {

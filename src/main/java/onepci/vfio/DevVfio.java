@@ -30,18 +30,9 @@ public final class DevVfio {
 
   public void ensure(int group) throws IOException {
     Path node = paths.devVfioGroup(group);
-    long deadline = System.nanoTime() + WAIT_MILLIS * 1_000_000;
-    while (!Files.exists(node)) {
-      if (System.nanoTime() > deadline) {
-        throw new IOException(node + " did not appear after binding IOMMU group " + group
-            + " to vfio-pci; fix: check 'dmesg' for vfio errors and that devtmpfs is mounted on /dev");
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException(node + ": interrupted while waiting for it", e);
-      }
+    if (!Poll.until(() -> Files.exists(node), Boolean::booleanValue, WAIT_MILLIS, node.toString())) {
+      throw new IOException(node + " did not appear after binding IOMMU group " + group
+          + " to vfio-pci; fix: check 'dmesg' for vfio errors and that devtmpfs is mounted on /dev");
     }
     Optional<Integer> kvm = kvmGid();
     if (kvm.isEmpty()) {
