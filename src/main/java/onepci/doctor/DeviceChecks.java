@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import onepci.sysfs.DeviceReadException;
 import onepci.sysfs.PciAddress;
 import onepci.sysfs.PciDevice;
@@ -102,7 +103,13 @@ final class DeviceChecks implements CheckGroup {
       } catch (DeviceReadException ex) {
         return Check.warn(GROUP, subject, "cannot read " + ex.getMessage() + ": whether group " + n + " is viable is unknown", Fixes.asRoot());
       }
-      if ((mid.classCode() >>> 16) == 0x06) {
+      OptionalInt header = reader.headerType(m);
+      if (header.isEmpty()) {
+        return Check.warn(
+            GROUP, subject, "cannot read the header type in " + host.paths().pciDevice(m).resolve("config")
+                + ": whether group " + n + " is viable is unknown", Fixes.asRoot());
+      }
+      if (PciDevice.isBridgeHeader(header.getAsInt())) {
         continue; // bridges and ports stay on their driver
       }
       Optional<String> drv = reader.linkName(m, "driver");

@@ -43,7 +43,7 @@ public final class PciProbe {
   private final Consumer<String> warn;
 
   public PciProbe(HostPaths paths, PciConf conf, Optional<PciIdsDatabase> pciIds, Consumer<String> warn) {
-    this.reader = new SysfsReader(paths);
+    this.reader = SysfsReader.sparingConfig(paths);
     this.conf = conf;
     this.pciIds = pciIds;
     this.warn = warn;

@@ -27,10 +27,29 @@ import java.util.Set;
  */
 public final class SysfsReader {
 
-  private final HostPaths paths;
+  /** Byte of configuration space that holds the header type (low 7 bits; bit 7: multifunction). */
+  private static final int HEADER_TYPE_OFFSET = 0x0e;
 
+  private final HostPaths paths;
+  private final boolean readsHeaderType;
+
+  /** A reader whose {@link #read} includes the header type from {@code config}. */
   public SysfsReader(HostPaths paths) {
+    this(paths, true);
+  }
+
+  private SysfsReader(HostPaths paths, boolean readsHeaderType) {
     this.paths = paths;
+    this.readsHeaderType = readsHeaderType;
+  }
+
+  /**
+   * A reader whose {@link #read} leaves {@link PciDevice#headerType()} absent, for the monitoring
+   * probe: it runs every cycle and never asks what a bridge is, and reading {@code config} wakes a
+   * device from D3cold.
+   */
+  public static SysfsReader sparingConfig(HostPaths paths) {
+    return new SysfsReader(paths, false);
   }
 
   public HostPaths paths() {
@@ -180,7 +199,26 @@ public final class SysfsReader {
         entries.contains("net") ? netInterfaces(address) : List.of(),
         optionalText(f, "local_cpulist"),
         optionalText(f, "max_link_speed"),
-        optionalText(f, "max_link_width"));
+        optionalText(f, "max_link_width"),
+        readsHeaderType && entries.contains("config") ? headerType(address) : OptionalInt.empty());
+  }
+
+  /**
+   * The header type (0 endpoint, 1 bridge or port, 2 CardBus bridge) from byte {@code 0x0e} of the
+   * device's {@code config}: how the kernel and libvirt tell a bridge. Empty when {@code config}
+   * cannot be read or holds no known type (all ones: the device is powered off or gone).
+   */
+  public OptionalInt headerType(PciAddress address) {
+    try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(paths.pciDevice(address).resolve("config"))) {
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1);
+      if (c.read(b, HEADER_TYPE_OFFSET) != 1) {
+        return OptionalInt.empty();
+      }
+      int type = b.get(0) & 0x7f;
+      return type <= PciDevice.HEADER_CARDBUS ? OptionalInt.of(type) : OptionalInt.empty();
+    } catch (IOException e) {
+      return OptionalInt.empty();
+    }
   }
 
   /** The number of the device's IOMMU group, from its {@code iommu_group} link. */

@@ -105,6 +105,15 @@ public final class Planner {
     // the driver link, not uevent: it is what the kernel changes on bind and unbind
     Optional<String> driver = reader.linkName(a, "driver");
     String sibling = requested ? "" : " (in IOMMU group " + group + " with the requested device)";
+    if (d.headerType().isEmpty()) {
+      // fail closed: a port taken for an endpoint would be unbound from pcieport, an endpoint
+      // taken for a bridge would be left to its host driver
+      refusals.add(new Refusal(a,
+          "cannot tell whether it is a bridge: the header type in " + paths.pciDevice(a).resolve("config")
+              + " cannot be read, or is not 0, 1 or 2 (the device powered off or gone?)" + sibling,
+          "check that the device answers ('lspci -D -s " + a + " -vv' as root), then start the VM again"));
+      return Optional.empty();
+    }
     if (d.isBridge()) {
       if (requested) {
         refusals.add(new Refusal(a, "is a PCI bridge or port, which cannot be passed through", "pass through the devices behind it instead"));

@@ -17,6 +17,11 @@ import onepci.sysfs.PciAddress;
 public final class FakeSysfs {
 
   private final Path root;
+  /**
+   * The minor of the next block device made without a number (major 259, blkext, as NVMe's), from
+   * 100 up: tests that give numbers use small minors.
+   */
+  private int nextMinor = 100;
 
   private FakeSysfs(Path root) {
     this.root = root;
@@ -28,6 +33,7 @@ public final class FakeSysfs {
     s.mkdirs(root.resolve("sys/bus/pci/devices"));
     s.mkdirs(root.resolve("sys/bus/pci/drivers"));
     s.mkdirs(root.resolve("sys/kernel/iommu_groups"));
+    s.mkdirs(root.resolve("sys/class/block"));
     return s;
   }
 
@@ -123,6 +129,7 @@ public final class FakeSysfs {
       file("class", "0x000000");
       file("numa_node", "-1");
       file("driver_override", "(null)");
+      config(0xffff, 0xffff, 0x000000);
     }
 
     public PciAddress address() {
@@ -142,7 +149,12 @@ public final class FakeSysfs {
       return this;
     }
 
-    /** The first 64 bytes of configuration space, as lspci reads them through sysfs. */
+    /**
+     * The first 64 bytes of configuration space, as lspci reads them through sysfs. The header type
+     * (byte 0x0e) is the one the class implies: 1 for PCI-to-PCI bridges and PCIe ports
+     * ({@code 0604}, {@code 0609}), 2 for CardBus bridges ({@code 0607}), 0 for everything else,
+     * host bridges ({@code 0600}) and NVSwitches ({@code 0680}) included.
+     */
     private void config(int vendor, int device, int classCode) {
       byte[] c = new byte[64];
       c[0] = (byte) vendor;
@@ -152,12 +164,25 @@ public final class FakeSysfs {
       c[9] = (byte) classCode;
       c[10] = (byte) (classCode >>> 8);
       c[11] = (byte) (classCode >>> 16);
-      c[14] = (byte) ((classCode >>> 16) == 0x06 ? 0x01 : 0x00);
+      int sub = classCode >>> 8;
+      c[14] = (byte) (sub == 0x0604 || sub == 0x0609 ? 0x01 : sub == 0x0607 ? 0x02 : 0x00);
       try {
         Files.write(dir.resolve("config"), c);
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    /** Byte 0x0e of {@code config}, the header type (bit 7: multifunction), whatever the class says. */
+    public Device headerType(int value) {
+      try {
+        byte[] c = Files.readAllBytes(dir.resolve("config"));
+        c[14] = (byte) value;
+        Files.write(dir.resolve("config"), c);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return this;
     }
 
     public Device subsystem(int vendor, int device) {
@@ -259,8 +284,20 @@ public final class FakeSysfs {
      * such as {@code nvme/nvme0/nvme0n1/nvme0n1p1}), linked from {@code sys/class/block}.
      */
     public Device block(String relative) {
+      return block(relative, "259:" + nextMinor++);
+    }
+
+    /**
+     * {@link #block(String)} with its device number ({@code dev}, {@code major:minor}); a folder
+     * below a disk's folder is a partition of it (it gets a {@code partition} file).
+     */
+    public Device block(String relative, String majorMinor) {
       Path b = dir.resolve(relative);
       mkdirs(b);
+      writeFile(b.resolve("dev"), majorMinor + "\n");
+      if (Files.isRegularFile(b.getParent().resolve("dev"))) {
+        writeFile(b.resolve("partition"), b.getFileName().toString().replaceAll("^.*?(\\d+)$", "$1") + "\n");
+      }
       FakeSysfs.this.link(root.resolve("sys/class/block").resolve(b.getFileName().toString()), b);
       return this;
     }
