@@ -102,8 +102,9 @@ public record HostPaths(Path root) {
     return root.resolve("proc/cpuinfo");
   }
 
-  public Path procMounts() {
-    return root.resolve("proc/self/mounts");
+  /** The mount table with each filesystem's device number ({@code major:minor}, field 3). */
+  public Path procMountinfo() {
+    return root.resolve("proc/self/mountinfo");
   }
 
   public Path procSwaps() {
@@ -124,6 +125,11 @@ public record HostPaths(Path root) {
 
   public Path procNetIpv6Route() {
     return root.resolve("proc/net/ipv6_route");
+  }
+
+  /** IPv6's settings: absent when the kernel runs without IPv6 ({@code ipv6.disable=1}, or not built). */
+  public Path procSysNetIpv6() {
+    return root.resolve("proc/sys/net/ipv6");
   }
 
   /** The open file descriptors of process {@code pid}: links to what it holds open. */

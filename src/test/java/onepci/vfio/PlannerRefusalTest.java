@@ -47,6 +47,7 @@ class PlannerRefusalTest {
     host.fs.device("0000:08:00.1").id(0x1b4b, 0x9230, 0x010601).iommuGroup(20).driver("ahci")
         .block("ata1/host0/target0:0:0/0:0:0:0/block/sda").block("ata1/host0/target0:0:0/0:0:0:0/block/sda/sda2");
     host.fs.write("sys/devices/virtual/block/dm-1/dm/name", "vg0-swap\n");
+    host.fs.write("sys/devices/virtual/block/dm-1/dev", "253:1\n");
     Files.createDirectories(tmp.resolve("sys/class/block"));
     Files.createSymbolicLink(tmp.resolve("sys/class/block/dm-1"), Path.of("../../devices/virtual/block/dm-1"));
     Files.createDirectories(tmp.resolve("sys/class/block/sda2/holders"));
@@ -68,7 +69,8 @@ class PlannerRefusalTest {
     host.fs.write("dev/nvme0n1p1", "");
     Files.createDirectories(tmp.resolve("dev/disk/by-uuid"));
     Files.createSymbolicLink(tmp.resolve("dev/disk/by-uuid/0b1c4e1a"), Path.of("../../nvme0n1p1"));
-    host.fs.write("proc/self/mounts", "/dev/disk/by-uuid/0b1c4e1a /var/lib/one ext4 rw 0 0\n");
+    // btrfs gives its mounts an anonymous device number: only the source's /dev link leads to the disk
+    host.fs.write("proc/self/mountinfo", TestHost.mountinfo("0:40 / /var/lib/one - btrfs /dev/disk/by-uuid/0b1c4e1a"));
     before = host.snapshot();
 
     assertThat(host.prepare("one-7", "0000:03:00.0")).isEqualTo(1);

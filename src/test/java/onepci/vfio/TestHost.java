@@ -52,14 +52,14 @@ public final class TestHost {
     fs.device("0000:01:00.1", rp).id(0x10de, 0x22a3, 0x040300).iommuGroup(12).driver("snd_hda_intel");
     fs.device("0000:02:00.0").id(0x8086, 0x10d3, 0x020000).iommuGroup(13).driver("e1000e").net("eth1", null);
     fs.device("0000:03:00.0").id(0x144d, 0xa808, 0x010802).iommuGroup(14).driver("nvme")
-        .block("nvme/nvme0/nvme0n1").block("nvme/nvme0/nvme0n1/nvme0n1p1");
+        .block("nvme/nvme0/nvme0n1", "259:0").block("nvme/nvme0/nvme0n1/nvme0n1p1", "259:1");
     fs.device("0000:04:00.0").id(0x10de, 0x2330, 0x030200).iommuGroup(15).driver("vfio-pci").driverOverride("vfio-pci");
     fs.device("0000:05:00.0").id(0x8086, 0x1533, 0x020000).iommuGroup(16).driver("igb").net("eno1", null);
     fs.device("0000:06:00.0").id(0x1a03, 0x2000, 0x030000).iommuGroup(17).driver("ast").file("boot_vga", "1");
     fs.device("0000:07:00.0").id(0x10de, 0x2330, 0x030200).iommuGroup(18).driver("nvidia");
     fs.device("0000:07:00.1").id(0x10de, 0x22a3, 0x040300).iommuGroup(18);
     fs.write("dev/vfio/15", "");
-    fs.write("proc/self/mounts", "/dev/nvme0n1p1 / ext4 rw,relatime 0 0\nproc /proc proc rw,nosuid 0 0\n");
+    fs.write("proc/self/mountinfo", mountinfo("259:1 / / - ext4 /dev/nvme0n1p1", "0:22 / /proc - proc proc"));
     fs.write("proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
     fs.write("proc/net/route",
         "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n"
@@ -71,6 +71,22 @@ public final class TestHost {
     int own = ((Number) Files.getAttribute(root, "unix:gid")).intValue();
     kvmGid = ((Number) Files.getAttribute(root, "unix:uid")).intValue() == 0 ? 4242 : own;
     fs.write("etc/group", "root:x:0:\nkvm:x:" + kvmGid + ":\n");
+  }
+
+  /**
+   * {@code /proc/self/mountinfo} lines from {@code "MAJOR:MINOR ROOT MOUNTPOINT - FSTYPE SOURCE"}
+   * each, numbered and filled in as the kernel writes them.
+   */
+  public static String mountinfo(String... mounts) {
+    StringBuilder sb = new StringBuilder();
+    int id = 21;
+    for (String m : mounts) {
+      String[] f = m.split(" ");
+      sb.append(id).append(' ').append(id == 21 ? 1 : 21).append(' ').append(f[0]).append(' ').append(f[1]).append(' ').append(f[2])
+          .append(" rw,relatime shared:").append(id - 20).append(" - ").append(f[4]).append(' ').append(f[5]).append(" rw\n");
+      id++;
+    }
+    return sb.toString();
   }
 
   public SimulatedKernel simulate() throws IOException {

@@ -1,0 +1,221 @@
+package onepci.vfio;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.TreeMap;
+import onepci.testing.FakeSysfs;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The host's own use of a device is checked from tables that fail closed (one that cannot be read
+ * refuses the plan, naming the file) and matched by device number, whatever name the mount or swap
+ * source has.
+ */
+class HostUsageFailClosedTest {
+
+  static final String CANNOT_CHECK = "refusing to move any device while the host's own use of it cannot be checked";
+
+  @TempDir Path tmp;
+  TestHost host;
+  SimulatedKernel kernel;
+  TreeMap<String, String> before;
+  String root;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    host = new TestHost(tmp);
+    kernel = host.simulate();
+    root = tmp.toString();
+  }
+
+  /** Prepares eth1 (0000:02:00.0, alone in its group, used by nothing): refused with exactly these lines. */
+  void assertEth1Refused(String... lines) throws Exception {
+    before = host.snapshot();
+    assertThat(host.prepare("one-7", "0000:02:00.0")).isEqualTo(1);
+    assertThat(host.errLines()).containsExactly(lines);
+    assertThat(kernel.writes()).isEmpty();
+    assertThat(host.snapshot()).isEqualTo(before);
+    assertThat(host.journal("one-7")).doesNotExist();
+    assertThat(host.driver("0000:02:00.0")).contains("e1000e");
+  }
+
+  static String procFix(String file) {
+    return "check that /proc is mounted and root can read " + file + " ('cat " + file + "'), then start the VM again";
+  }
+
+  @Test
+  void withoutTheMountTableNothingMoves() throws Exception {
+    host.fs.delete("proc/self/mountinfo");
+    String file = root + "/proc/self/mountinfo";
+
+    assertEth1Refused(
+        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (no such file): " + CANNOT_CHECK + "; fix: " + procFix(file),
+        "one-pci vfio: one-7: nothing was changed");
+  }
+
+  @Test
+  void aMountTableThatCannotBeReadRefusesWithTheKernelsReason() throws Exception {
+    host.fs.delete("proc/self/mountinfo");
+    Files.createDirectories(tmp.resolve("proc/self/mountinfo"));
+    String file = root + "/proc/self/mountinfo";
+
+    assertEth1Refused(
+        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (is a directory): " + CANNOT_CHECK + "; fix: " + procFix(file),
+        "one-pci vfio: one-7: nothing was changed");
+  }
+
+  @Test
+  void anEmptyMountTableIsNoMountTable() throws Exception {
+    host.fs.write("proc/self/mountinfo", "");
+    String file = root + "/proc/self/mountinfo";
+
+    assertEth1Refused(
+        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (it is empty; a host always has its root mounted): "
+            + CANNOT_CHECK + "; fix: " + procFix(file),
+        "one-pci vfio: one-7: nothing was changed");
+  }
+
+  @Test
+  void withoutTheSwapListNothingMoves() throws Exception {
+    host.fs.delete("proc/swaps");
+    String file = root + "/proc/swaps";
+
+    assertEth1Refused(
+        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (no such file): " + CANNOT_CHECK + "; fix: " + procFix(file),
+        "one-pci vfio: one-7: nothing was changed");
+  }
+
+  @Test
+  void withoutTheIpv4RouteTableNothingMoves() throws Exception {
+    host.fs.delete("proc/net/route");
+    String file = root + "/proc/net/route";
+
+    assertEth1Refused(
+        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (no such file): " + CANNOT_CHECK + "; fix: " + procFix(file),
+        "one-pci vfio: one-7: nothing was changed");
+  }
+
+  @Test
+  void withoutTheIpv6RouteTableOfAKernelWithIpv6NothingMoves() throws Exception {
+    Files.createDirectories(tmp.resolve("proc/sys/net/ipv6"));
+    String file = root + "/proc/net/ipv6_route";
+
+    assertEth1Refused(
+        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (no such file): " + CANNOT_CHECK + "; fix: " + procFix(file),
+        "one-pci vfio: one-7: nothing was changed");
+  }
+
+  @Test
+  void aKernelWithoutIpv6HasNoIpv6RoutesToRead() throws Exception {
+    // no proc/sys/net/ipv6 and no proc/net/ipv6_route: ipv6.disable=1
+    assertThat(host.prepare("one-7", "0000:02:00.0")).isZero();
+    assertThat(host.driver("0000:02:00.0")).contains("vfio-pci");
+  }
+
+  @Test
+  void aSwapAreaThatCannotBeTracedToADeviceRefuses() throws Exception {
+    host.fs.write("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n/swap.img                               file\t8388604\t0\t-2\n");
+    String file = root + "/swap.img";
+
+    assertEth1Refused(
+        "one-pci vfio: one-7: refused 0000:02:00.0: cannot tell which block device holds /swap.img, active swap in " + root
+            + "/proc/swaps (" + file + ": no such file): " + CANNOT_CHECK
+            + "; fix: see 'swapon --show'; if /swap.img is stale, run 'swapoff /swap.img', then start the VM again",
+        "one-pci vfio: one-7: nothing was changed");
+  }
+
+  // --- matched by device number ---------------------------------------------------------------
+
+  @Test
+  void aRootFilesystemMountedAsDevRootIsFoundByItsNumber() throws Exception {
+    // the kernel's name for a root given as root=/dev/nvme0n1p1 on the command line: no such node
+    host.fs.write("proc/self/mountinfo", TestHost.mountinfo("259:1 / / - ext4 /dev/root", "0:22 / /proc - proc proc"));
+    before = host.snapshot();
+
+    assertThat(host.prepare("one-7", "0000:03:00.0")).isEqualTo(1);
+
+    assertThat(host.errLines()).containsExactly(
+        "one-pci vfio: one-7: refused 0000:03:00.0: holds /dev/root (nvme0n1p1), mounted on /;"
+            + " fix: unmount / and remove it from /etc/fstab, or pass through another device",
+        "one-pci vfio: one-7: nothing was changed");
+    assertThat(kernel.writes()).isEmpty();
+    assertThat(host.snapshot()).isEqualTo(before);
+  }
+
+  /**
+   * 0000:08:00.0, an AHCI controller: disk sda (8:0), its partition sda1 (8:1, found in the disk's
+   * folder only) mounted on /boot through a by-uuid name this root has no link for, and a dm
+   * device dm-3 (253:3) on sda1 without a dm name, mounted on /var/lib/one.
+   */
+  @Test
+  void aPartitionAndADeviceMapperHolderAreFoundByNumber() throws Exception {
+    FakeSysfs.Device ahci = host.fs.device("0000:08:00.0").id(0x8086, 0x2922, 0x010601).iommuGroup(20).driver("ahci")
+        .block("ata1/host0/target0:0:0/0:0:0:0/block/sda", "8:0");
+    Path sda1 = ahci.dir().resolve("ata1/host0/target0:0:0/0:0:0:0/block/sda/sda1");
+    host.fs.write(tmp.relativize(sda1.resolve("dev")).toString(), "8:1\n");
+    host.fs.write(tmp.relativize(sda1.resolve("partition")).toString(), "1\n");
+    host.fs.write("sys/devices/virtual/block/dm-3/dev", "253:3\n");
+    Files.createSymbolicLink(tmp.resolve("sys/class/block/dm-3"), Path.of("../../devices/virtual/block/dm-3"));
+    Files.createDirectories(sda1.resolve("holders"));
+    Files.createSymbolicLink(sda1.resolve("holders/dm-3"), sda1.resolve("holders").relativize(tmp.resolve("sys/devices/virtual/block/dm-3")));
+    host.fs.write("proc/self/mountinfo", TestHost.mountinfo(
+        "259:1 / / - ext4 /dev/nvme0n1p1", "8:1 / /boot - ext4 /dev/disk/by-uuid/5e7a", "253:3 / /var/lib/one - xfs /dev/mapper/vg0-one"));
+    kernel = host.simulate();
+    before = host.snapshot();
+
+    assertThat(host.prepare("one-7", "0000:08:00.0")).isEqualTo(1);
+
+    assertThat(host.errLines()).containsExactly(
+        "one-pci vfio: one-7: refused 0000:08:00.0: holds /dev/disk/by-uuid/5e7a (sda1), mounted on /boot;"
+            + " fix: unmount /boot and remove it from /etc/fstab, or pass through another device",
+        "one-pci vfio: one-7: refused 0000:08:00.0: holds /dev/mapper/vg0-one (dm-3), mounted on /var/lib/one;"
+            + " fix: unmount /var/lib/one and remove it from /etc/fstab, or pass through another device",
+        "one-pci vfio: one-7: nothing was changed");
+    assertThat(kernel.writes()).isEmpty();
+    assertThat(host.snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void aSwapFileIsFoundByTheNumberOfTheFilesystemHoldingIt() throws Exception {
+    host.fs.write("swap.img", "");
+    String fsNumber = HostUsage.majorMinor(((Number) Files.getAttribute(tmp.resolve("swap.img"), "unix:dev")).longValue());
+    host.fs.device("0000:08:00.0").id(0x8086, 0x2922, 0x010601).iommuGroup(20).driver("ahci")
+        .block("ata1/host0/target0:0:0/0:0:0:0/block/sdb", "8:16")
+        .block("ata1/host0/target0:0:0/0:0:0:0/block/sdb/sdb1", fsNumber);
+    host.fs.write("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n/swap.img                               file\t8388604\t0\t-2\n");
+    kernel = host.simulate();
+    before = host.snapshot();
+
+    assertThat(host.prepare("one-7", "0000:08:00.0")).isEqualTo(1);
+
+    assertThat(host.errLines()).containsExactly(
+        "one-pci vfio: one-7: refused 0000:08:00.0: holds /swap.img (sdb1), in use as swap; fix: run 'swapoff /swap.img' and remove it from /etc/fstab",
+        "one-pci vfio: one-7: nothing was changed");
+    assertThat(kernel.writes()).isEmpty();
+    assertThat(host.snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void aBlockDeviceWhoseNumberCannotBeReadRefusesItsController() throws Exception {
+    host.fs.delete(tmp.relativize(tmp.resolve("sys/class/block/nvme0n1p1").toRealPath().resolve("dev")).toString());
+    String file = root + "/sys/class/block/nvme0n1p1/dev";
+    before = host.snapshot();
+
+    assertThat(host.prepare("one-7", "0000:03:00.0")).isEqualTo(1);
+
+    assertThat(host.errLines()).containsExactly(
+        "one-pci vfio: one-7: refused 0000:03:00.0: cannot read " + file
+            + " (no such file): refusing to move it while the host's own use of it cannot be checked; fix: check that root can read "
+            + file + ", then start the VM again",
+        // the name still matches
+        "one-pci vfio: one-7: refused 0000:03:00.0: holds /dev/nvme0n1p1, mounted on /;"
+            + " fix: unmount / and remove it from /etc/fstab, or pass through another device",
+        "one-pci vfio: one-7: nothing was changed");
+    assertThat(kernel.writes()).isEmpty();
+    assertThat(host.snapshot()).isEqualTo(before);
+  }
+}
