@@ -15,6 +15,7 @@ import onepci.sysfs.PciAddress;
 import onepci.vfio.ActionLog;
 import onepci.vfio.DomainXml;
 import onepci.vfio.Kernel;
+import onepci.vfio.StateLock;
 import onepci.vfio.VfioEngine;
 import onepci.vfio.VfioStatus;
 
@@ -45,7 +46,7 @@ final class VfioCommand implements Command {
 
   record Options(
       String action, Optional<String> domain, Optional<String> xml, List<PciAddress> addresses, boolean dryRun, Path root,
-      Duration writeLimit) {
+      Duration writeLimit, Duration lockTimeout) {
 
     static Options parse(List<String> argv) throws UsageException {
       Args a = Args.of("vfio", argv);
@@ -62,8 +63,9 @@ final class VfioCommand implements Command {
       boolean dryRun = false;
       Path root = HostPaths.real().root();
       Duration limit = DEFAULT_WRITE_LIMIT;
+      Duration lockTimeout = StateLock.DEFAULT_TIMEOUT;
       boolean status = action.equals("status");
-      List<String> known = status ? List.of("--sysfs-root") : List.of("--domain", "--xml", "--dry-run", "--sysfs-root", "--write-timeout");
+      List<String> known = status ? List.of("--sysfs-root") : List.of("--domain", "--xml", "--dry-run", "--sysfs-root", "--write-timeout", "--lock-timeout");
       while (a.hasNext()) {
         String w = a.next();
         if (w.equals("--sysfs-root")) {
@@ -77,7 +79,9 @@ final class VfioCommand implements Command {
         } else if (w.equals("--dry-run")) {
           dryRun = true;
         } else if (w.equals("--write-timeout")) {
-          limit = seconds(a.value(w));
+          limit = seconds(w, a.value(w));
+        } else if (w.equals("--lock-timeout")) {
+          lockTimeout = seconds(w, a.value(w));
         } else if (!w.startsWith("-")) {
           try {
             addresses.add(PciAddress.parse(w));
@@ -92,10 +96,10 @@ final class VfioCommand implements Command {
         throw new UsageException("vfio " + action + ": name the devices (ADDRESS... or --xml FILE|-)"
             + (action.equals("release") ? " or the --domain" : ""));
       }
-      return new Options(action, domain, xml, List.copyOf(addresses), dryRun, root, limit);
+      return new Options(action, domain, xml, List.copyOf(addresses), dryRun, root, limit, lockTimeout);
     }
 
-    private static Duration seconds(String v) throws UsageException {
+    private static Duration seconds(String option, String v) throws UsageException {
       try {
         double s = Double.parseDouble(v);
         if (s <= 0) {
@@ -103,14 +107,14 @@ final class VfioCommand implements Command {
         }
         return Duration.ofMillis((long) (s * 1000));
       } catch (NumberFormatException e) {
-        throw new UsageException("vfio: --write-timeout wants a positive number of seconds, not '" + v + "'");
+        throw new UsageException("vfio: " + option + " wants a positive number of seconds, not '" + v + "'");
       }
     }
   }
 
   @Override
   public String synopsis() {
-    return "vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] [--write-timeout SECONDS]"
+    return "vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] [--write-timeout SECONDS] [--lock-timeout SECONDS]"
         + " | vfio status [--sysfs-root DIR]";
   }
 
@@ -133,7 +137,7 @@ final class VfioCommand implements Command {
         }
       }
       ActionLog log = new ActionLog(VfioEngine.logFile(paths), io.err(), clock);
-      VfioEngine engine = new VfioEngine(paths, kernel.apply(o.writeLimit(), paths), log);
+      VfioEngine engine = new VfioEngine(paths, kernel.apply(o.writeLimit(), paths), log, o.lockTimeout());
       Optional<java.io.PrintStream> dry = o.dryRun() ? Optional.of(io.out()) : Optional.empty();
       // release gives back all the domain holds; only addresses named on the command line narrow it
       return o.action().equals("prepare") ? engine.prepare(domain, devices, dry) : engine.release(domain, o.addresses(), dry);

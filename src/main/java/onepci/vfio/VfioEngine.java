@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -26,12 +27,19 @@ public final class VfioEngine {
   private final Kernel kernel;
   private final ActionLog log;
   private final Path state;
+  private final Duration lockTimeout;
 
   public VfioEngine(HostPaths paths, Kernel kernel, ActionLog log) {
+    this(paths, kernel, log, StateLock.DEFAULT_TIMEOUT);
+  }
+
+  /** @param lockTimeout how long a call waits for another one to let go of the state lock */
+  public VfioEngine(HostPaths paths, Kernel kernel, ActionLog log, Duration lockTimeout) {
     this.paths = paths;
     this.kernel = kernel;
     this.log = log;
     this.state = paths.vfioState();
+    this.lockTimeout = lockTimeout;
   }
 
   /** The log file every action line goes to. */
@@ -65,10 +73,13 @@ public final class VfioEngine {
       }
       return OK;
     }
-    try (StateLock lock = StateLock.acquire(state)) {
+    try (StateLock lock = StateLock.acquire(state, domain, lockTimeout)) {
       Journal own = Journal.load(state, domain);
       Optional<Plan> plan = plan(domain, requested, own);
       return plan.isEmpty() ? FAILED : execute(plan.get(), own);
+    } catch (StateLock.TimeoutException e) {
+      log.say(domain + ": " + e.getMessage());
+      return FAILED;
     }
   }
 
@@ -198,8 +209,11 @@ public final class VfioEngine {
     if (dryRun.isPresent()) {
       return release(domain, only, dryRun, Journal.load(state, domain));
     }
-    try (StateLock lock = StateLock.acquire(state)) {
+    try (StateLock lock = StateLock.acquire(state, domain, lockTimeout)) {
       return release(domain, only, dryRun, Journal.load(state, domain));
+    } catch (StateLock.TimeoutException e) {
+      log.say(domain + ": " + e.getMessage());
+      return FAILED;
     }
   }
 

@@ -209,5 +209,22 @@ class VfioCommandTest {
         .startsWith("one-pci vfio status: unknown option --dry-run (known: --sysfs-root)\n");
     assertThat(Cli.run("vfio", "release", "--write-timeout", "0", "--domain", "x").err())
         .startsWith("one-pci vfio: --write-timeout wants a positive number of seconds, not '0'\n");
+    assertThat(Cli.run("vfio", "prepare", "--lock-timeout", "soon", "0000:01:00.0").status()).isEqualTo(64);
+    assertThat(Cli.run("vfio", "prepare", "--lock-timeout", "soon", "0000:01:00.0").err())
+        .startsWith("one-pci vfio: --lock-timeout wants a positive number of seconds, not 'soon'\n");
+  }
+
+  @Test
+  void lockTimeoutBoundsTheWaitForAnotherCall() throws Exception {
+    Path state = host.paths.vfioState();
+    try (onepci.vfio.StateLock held = onepci.vfio.StateLock.acquire(state, "one-17", java.time.Duration.ofSeconds(5))) {
+      Cli.Result r = run("", "prepare", "--domain", "one-7", "--lock-timeout", "0.2", "0000:01:00.0", "--sysfs-root", root);
+
+      assertThat(r.status()).isEqualTo(1);
+      assertThat(r.err()).startsWith("one-pci vfio: one-7: another one-pci call (pid " + ProcessHandle.current().pid()
+          + ", domain one-17) has held " + state.resolve("lock") + " for more than 0.2 s; nothing was changed; fix: ");
+      assertThat(r.err().lines()).hasSize(1);
+    }
+    assertThat(kernel.writes()).isEmpty();
   }
 }
