@@ -109,7 +109,7 @@ public final class StateLock implements AutoCloseable {
     String secs = timeout.toMillis() % 1000 == 0
         ? Long.toString(timeout.toSeconds())
         : java.math.BigDecimal.valueOf(timeout.toMillis(), 3).stripTrailingZeros().toPlainString();
-    String pid = holder.startsWith("pid ") ? holder.substring(4, holder.indexOf(',')) : "PID";
+    String pid = holder.matches("pid \\d+, .*") ? holder.substring(4, holder.indexOf(',')) : "PID";
     return "another one-pci call (" + holder + ") has held " + file + " for more than " + secs + " s;"
         + " nothing was changed; fix: see what that call is waiting for ('ps -o pid,etime,args -p " + pid + "' and the end of "
         + file.resolveSibling("vfio.log") + "): a device write that hangs is usually a GPU still in use on the host;"

@@ -108,4 +108,20 @@ class StateLockTest {
     assertThat(waiting.get(30, TimeUnit.SECONDS)).isZero();
     assertThat(host.driver("0000:01:00.0")).contains("vfio-pci");
   }
+
+  @Test
+  void aHolderThatHasNotWrittenItsNameYetIsStillReported() throws Exception {
+    try (java.nio.channels.FileChannel c = java.nio.channels.FileChannel.open(
+            StateLockTest.lockFile(state), java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+        java.nio.channels.FileLock l = c.lock()) {
+      assertThat(prepareWaiting(Duration.ofMillis(200))).isEqualTo(1);
+    }
+    assertThat(host.errLines()).containsExactly(
+        message("pid and domain not written yet", state.resolve("lock").toString(), "0.2", "PID"));
+  }
+
+  static Path lockFile(Path state) throws java.io.IOException {
+    StateLock.ensureStateDir(state);
+    return state.resolve("lock");
+  }
 }
