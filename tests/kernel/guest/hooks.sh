@@ -89,6 +89,37 @@ check "the disk is still mounted and readable after the refusal" grep -q 'writte
 check "prepare one-ghost asking for a device that does not exist (0000:7f:1f.7): refused" \
     refused one-ghost prepare begin 0000:7f:1f.7
 
+# --- a mount table the hook cannot read: refused, nothing changed -----------------------------
+# Root reads any file whatever its mode, so the read is made to fail in the kernel: in a mount
+# namespace of its own the hook sees /proc as a tmpfs of links into a real procfs (each resolved
+# by the reading process, /proc/self/* included), except /proc/self/mountinfo, a directory there:
+# opening it works, reading it fails with EISDIR, as a broken or hidden table would.
+without_mountinfo() {
+    # shellcheck disable=SC2016 # expanded by the inner sh
+    unshare -m --propagation private sh -c '
+        mkdir -p /run/realproc && mount -t proc proc /run/realproc && mount -t tmpfs tmpfs /proc || exit 1
+        for e in /run/realproc/*; do
+            [ "${e##*/}" = self ] || ln -s "$e" "/proc/${e##*/}"
+        done
+        mkdir /proc/self
+        for e in /run/realproc/self/*; do
+            [ "${e##*/}" = mountinfo ] || ln -s "/run/realproc/self/${e##*/}" "/proc/self/${e##*/}"
+        done
+        mkdir /proc/self/mountinfo
+        "$@"' sh "$@"
+}
+# Refused, and for the reason wanted: the table named, not some other failure of the changed /proc.
+refused_without_mountinfo() {
+    if domain_xml one-m "$1" | without_mountinfo "$HOOK" one-m prepare begin - >/tmp/one-m.out 2>&1; then
+        fail "the hook exited 0: not refused; it said: $(cat /tmp/one-m.out)"
+    fi
+    grep -qF "refused $1: cannot read /proc/self/mountinfo (is a directory): refusing to move any device while the host's own use of it cannot be checked" /tmp/one-m.out ||
+        fail "no refusal naming /proc/self/mountinfo; the hook said: $(cat /tmp/one-m.out)"
+}
+before=$(snapshot "$NIC0")
+check "prepare one-m ($NIC0) with /proc/self/mountinfo unreadable: refused, naming the file" refused_without_mountinfo "$NIC0"
+expect_eq "refusal without a mount table changed nothing ($NIC0 on e1000e, no journal)" "$before" "$(snapshot "$NIC0")"
+
 # --- release: both back on e1000e -------------------------------------------------------------
 check "release end one-a: exits 0" hook one-a release end "$NIC1A"
 expect_eq "release one-a: $NIC1A and $NIC1B back on e1000e" "e1000e e1000e " "$(drivers "$NIC1A" "$NIC1B")"

@@ -408,7 +408,8 @@ public final class HostUsage {
   }
 
   /**
-   * Interfaces of the IPv4 ({@code 0.0.0.0/0}) and IPv6 ({@code ::/0}) default routes. The IPv6
+   * Interfaces of the IPv4 ({@code 0.0.0.0/0}) and IPv6 ({@code ::/0}) default routes. The IPv4
+   * table is empty, without even its header, until the kernel makes its main table. The IPv6
    * table is absent, and there are no IPv6 routes, only when the kernel runs without IPv6 (no
    * {@code /proc/sys/net/ipv6} either).
    */
@@ -417,7 +418,8 @@ public final class HostUsage {
     Path v4file = paths.procNetRoute();
     try {
       List<String> v4 = lines(v4file);
-      if (v4.isEmpty() || !v4.get(0).startsWith("Iface")) {
+      // empty while the kernel has no IPv4 main table yet (no address ever configured): no routes
+      if (!v4.isEmpty() && !v4.get(0).startsWith("Iface")) {
         throw new Unreadable(v4file, "it does not start with the kernel's 'Iface' header");
       }
       for (int i = 1; i < v4.size(); i++) {

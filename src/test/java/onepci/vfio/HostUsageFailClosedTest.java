@@ -110,6 +110,25 @@ class HostUsageFailClosedTest {
   }
 
   @Test
+  void anEmptyIpv4RouteTableIsAKernelWithoutOneYet() throws Exception {
+    // what a real kernel shows before any IPv4 address is configured (found in the kernel bed)
+    host.fs.write("proc/net/route", "");
+    assertThat(host.prepare("one-7", "0000:02:00.0")).isZero();
+    assertThat(host.driver("0000:02:00.0")).contains("vfio-pci");
+  }
+
+  @Test
+  void aRouteTableWithoutTheKernelsHeaderIsRefused() throws Exception {
+    host.fs.write("proc/net/route", "eno1\t00000000\t0102A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
+    String file = root + "/proc/net/route";
+
+    assertEth1Refused(
+        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (it does not start with the kernel's 'Iface' header): "
+            + CANNOT_CHECK + "; fix: " + procFix(file),
+        "one-pci vfio: one-7: nothing was changed");
+  }
+
+  @Test
   void aKernelWithoutIpv6HasNoIpv6RoutesToRead() throws Exception {
     // no proc/sys/net/ipv6 and no proc/net/ipv6_route: ipv6.disable=1
     assertThat(host.prepare("one-7", "0000:02:00.0")).isZero();
