@@ -44,11 +44,6 @@ public final class StateLock implements AutoCloseable {
     }
   }
 
-  /** {@link #acquire(Path, String, Duration)} for an unnamed caller with the default wait. */
-  public static StateLock acquire(Path stateDir) throws IOException {
-    return acquire(stateDir, "-", DEFAULT_TIMEOUT);
-  }
-
   /**
    * Makes the state folder (mode 0700) when missing, then waits up to {@code timeout} for the lock
    * and writes this process's pid and {@code domain} into it.
