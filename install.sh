@@ -1,8 +1,11 @@
 #!/bin/sh
 # install.sh: puts one-pci on an OpenNebula front-end or on a KVM host, and takes it off again.
 #
-#   ./install.sh [--remotes DIR] [--dry-run] [--uninstall]       front-end (DIR: /var/lib/one/remotes)
-#   ./install.sh --host [--root DIR] [--jar FILE] [--dry-run] [--uninstall]   KVM host, as root
+#   ./install.sh [--remotes DIR] [--dry-run] [--force] [--uninstall]   front-end (DIR: /var/lib/one/remotes)
+#   ./install.sh --host [--root DIR] [--jar FILE] [--dry-run] [--force] [--uninstall]   KVM host, as root
+#
+# --force: install although the probe rejects the resulting pci.conf (front-end); uninstall
+# although domains still hold devices, releasing them first (host). --root DIR must exist.
 #
 # Front-end: the launcher and the jar go into DIR/im/kvm-probes.d/host/system/, the stock pci.rb
 # moves to DIR/im/kvm-probes.d/host/one-pci-stock/ (not executable: the launcher's fallback), the
@@ -43,15 +46,15 @@ LIB_JAR=usr/lib/one-pci/one-pci.jar
 LIB_JAVA=usr/lib/one-pci/java.sh
 COMMAND=usr/sbin/one-pci
 
-MODE=frontend ACTION=install DRY=0 LOCKED=0
+MODE=frontend ACTION=install DRY=0 LOCKED=0 FORCE=0
 REMOTES=/var/lib/one/remotes REMOTES_GIVEN=0 ROOT=/ ROOT_GIVEN=0 JAR_FILE=
 
 say() { printf '%s\n' "$*"; }
 err() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 
 usage() {
-    say "usage: $PROG [--remotes DIR] [--dry-run] [--uninstall]        (front-end)"
-    say "       $PROG --host [--root DIR] [--jar FILE] [--dry-run] [--uninstall]   (KVM host, as root)"
+    say "usage: $PROG [--remotes DIR] [--dry-run] [--force] [--uninstall]        (front-end)"
+    say "       $PROG --host [--root DIR] [--jar FILE] [--dry-run] [--force] [--uninstall]   (KVM host, as root)"
 }
 
 usage_error() {
@@ -80,6 +83,7 @@ parse_args() {
                 shift ;;
             --dry-run) DRY=1 ;;
             --uninstall) ACTION=uninstall ;;
+            --force) FORCE=1 ;;
             -h|--help) usage; exit 0 ;;
             *) usage_error "unknown argument '$1'" ;;
         esac
@@ -497,11 +501,17 @@ step_conf() {
     fi
 }
 
-# The site's pci.conf in force: a warning when the probe would reject it (the hosts would go to ERROR).
+# The pci.conf in force must be one the probe accepts: otherwise every host would go to ERROR, so
+# the run fails and is rolled back, unless --force installs it anyway (with a warning).
 step_check_conf() {
     [ "$DRY" = 0 ] || return 0
-    why=$(probe_accepts "$(target "$CONF")") ||
-        err "warning: the probe rejects $(target "$CONF"), so every host will go to ERROR until it is fixed: $why"
+    why=$(probe_accepts "$(target "$CONF")") && return 0
+    if [ "$FORCE" = 1 ]; then
+        err "warning: the probe rejects $(target "$CONF"), so every host will go to ERROR until it is fixed: $why (installed anyway: --force)"
+        return 0
+    fi
+    err "the probe rejects $(target "$CONF"), so every host would go to ERROR: $why; fix that file and run again, or give --force to install anyway"
+    return 1
 }
 
 # True when the probe (this checkout's jar) reads pci.conf FILE without error, or when there is no
@@ -528,7 +538,8 @@ frontend_check() {
     [ -d "$REMOTES" ] || { err "$REMOTES does not exist: give OpenNebula's remotes folder with --remotes DIR"; return 1; }
     TREE=$(cd -P -- "$REMOTES" && pwd -P) || return 1
     [ -d "$TREE/im/kvm-probes.d" ] || { err "$TREE does not look like OpenNebula's remotes (no im/kvm-probes.d): give the right folder with --remotes DIR"; return 1; }
-    RECORD=$(dirname -- "$TREE")/.one-pci-install
+    # one record per tree: two remotes folders side by side each keep their own
+    RECORD=$(dirname -- "$TREE")/.one-pci-install/$(basename -- "$TREE")
     OWNER=$(frontend_owner)
     STEPS="step_build step_launcher step_jar step_stock step_conf step_check_conf"
 }
@@ -579,7 +590,7 @@ step_modules() {
 }
 
 host_check() {
-    [ -d "$ROOT" ] || { err "$ROOT does not exist"; return 1; }
+    [ -d "$ROOT" ] || { err "--root $ROOT does not exist: it must be a folder to fill; create it first (mkdir -p $ROOT) and run again"; return 1; }
     TREE=$(cd -P -- "$ROOT" && pwd -P) || return 1
     if ! is_root && [ "$TREE" = / ]; then
         err "the host install writes system files: run it as root (or give --root DIR to fill a scratch tree)"
@@ -608,16 +619,27 @@ host_warnings() {
     fi
 }
 
+# The libvirt daemon that runs QEMU hooks here: virtqemud (modular daemons, the default on
+# RHEL-family 9 and newer) when its socket is there or its unit is enabled, else libvirtd.
+libvirt_daemon() {
+    if [ -e "$(target run/libvirt/virtqemud-sock)" ]; then echo virtqemud; return; fi
+    for w in "$(target etc/systemd/system)"/*.wants/virtqemud.socket "$(target etc/systemd/system)"/*.wants/virtqemud.service; do
+        if [ -e "$w" ] || [ -L "$w" ]; then echo virtqemud; return; fi
+    done
+    echo libvirtd
+}
+
 host_next() {
+    daemon=$(libvirt_daemon)
     if [ "$ACTION" = install ]; then
         say "next, on this host as root:"
-        say "  systemctl restart libvirtd     libvirt sees a new hook only after a restart"
+        printf '  %-31s%s\n' "systemctl restart $daemon" "libvirt sees a new hook only after a restart"
         say "  modprobe vfio-pci              (loaded at every boot from now on)"
         say "  udevadm control --reload && udevadm trigger --subsystem-match=vfio"
         say "  one-pci doctor                 checks this host against the passthrough guide"
         say "after each upgrade of one-pci, run ./install.sh --host again: the hook runs only this copy"
     else
-        say "next, on this host as root: systemctl restart libvirtd (so that libvirt forgets the hook)"
+        say "next, on this host as root: systemctl restart $daemon (so that libvirt forgets the hook)"
     fi
 }
 
@@ -683,6 +705,39 @@ drop_entry() {
         rm -f -- "$STATE/$1.before" "$STATE/$1.after"
 }
 
+# The domains whose devices the hook holds now: one journal each in /run/one-pci.
+held_domains() {
+    for j in "$(target run/one-pci)"/*.journal; do
+        [ -f "$j" ] || continue
+        j=${j##*/}
+        printf '%s\n' "${j%.journal}"
+    done
+}
+
+# A host is uninstalled only when no domain holds devices through the hook: without the hook,
+# nothing would give them back. --force releases them first, with the one-pci command.
+release_held() {
+    domains=$(held_domains)
+    [ -n "$domains" ] || return 0
+    list=$(printf '%s' "$domains" | tr '\n' ' ')
+    if [ "$FORCE" = 0 ]; then
+        err "domain(s) $list still hold devices the hook bound to vfio-pci (journals in $(target run/one-pci)): nothing was uninstalled;" \
+            "stop them first (their devices are then given back), or give --force to release the devices now and uninstall"
+        return 1
+    fi
+    command=$(target "$COMMAND")
+    [ -x "$command" ] || { err "cannot release the devices of $list without $command: nothing was uninstalled; run install.sh --host first"; return 1; }
+    printf '%s\n' "$domains" | while IFS= read -r d; do
+        if [ "$DRY" = 1 ]; then say "would release the devices of domain $d (one-pci vfio release --domain $d)"; continue; fi
+        if [ "$TREE" = / ]; then
+            "$command" vfio release --domain "$d"
+        else
+            ONE_PCI_ROOT=$TREE "$command" vfio release --domain "$d" --sysfs-root "$TREE"
+        fi || { err "cannot release the devices of domain $d (above): nothing was uninstalled; fix the cause and run again"; exit 1; }
+        say "released the devices of domain $d"
+    done
+}
+
 uninstall() {
     if [ "$DRY" = 1 ] && [ -d "$RUN" ]; then
         err "an earlier run stopped half-way ($RUN): run without --dry-run to undo it first"
@@ -695,6 +750,7 @@ uninstall() {
         say "one-pci is not installed in $TREE: no record in $RECORD; nothing to change"
         return 2
     fi
+    if [ "$MODE" = host ]; then release_held || return 1; fi
     if ! reverse "$STATE/manifest" | while read -r id rel; do undo_entry "$id" "$rel" || exit 1; done; then
         err "uninstall stopped; still installed:$(awk -v t="${TREE%/}" '{ printf " %s/%s", t, $2 }' "$STATE/manifest") (record: $RECORD); fix the cause and run --uninstall again"
         return 1

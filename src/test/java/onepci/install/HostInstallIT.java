@@ -388,6 +388,73 @@ class HostInstallIT {
   }
 
   @Test
+  void aRootThatDoesNotExistIsRefusedWithWhatToDo() throws Exception {
+    Path missing = tmp.resolve("no-such-root");
+
+    Run run = InstallScript.repo().run("--host", "--root", missing.toString());
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err()).isEqualTo("install.sh: --root " + missing + " does not exist: it must be a folder to fill; create it first (mkdir -p "
+        + missing + ") and run again\n");
+    assertThat(missing).doesNotExist();
+  }
+
+  @Test
+  void theRestartHintNamesVirtqemudWhereItRuns() throws Exception {
+    Path sock = Files.createDirectories(root.resolve("run/libvirt")).resolve("virtqemud-sock");
+    Files.writeString(sock, "");
+
+    Run run = host();
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.out()).endsWith(NEXT.replace("  systemctl restart libvirtd     ", "  systemctl restart virtqemud    "));
+    Run off = host("--uninstall");
+    assertThat(off.out()).endsWith("next, on this host as root: systemctl restart virtqemud (so that libvirt forgets the hook)\n");
+  }
+
+  @Test
+  void theRestartHintNamesVirtqemudWhenItsSocketIsEnabled() throws Exception {
+    Path wants = Files.createDirectories(root.resolve("etc/systemd/system/sockets.target.wants"));
+    Files.createSymbolicLink(wants.resolve("virtqemud.socket"), Path.of("/usr/lib/systemd/system/virtqemud.socket"));
+
+    Run run = host();
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.out()).contains("\n  systemctl restart virtqemud    libvirt sees a new hook only after a restart\n");
+  }
+
+  @Test
+  void uninstallRefusesWhileADomainHoldsDevicesAndForceReleasesThemFirst() throws Exception {
+    onepci.vfio.TestHost fake = new onepci.vfio.TestHost(root);
+    assertThat(host().status()).isZero();
+    Run prepare = command("vfio", "prepare", "--domain", "one-7", "0000:04:00.0", "--sysfs-root", root.toString());
+    assertThat(prepare.status()).as(prepare.err()).isZero();
+    Path journal = fake.journal("one-7");
+    assertThat(journal).exists();
+    Map<String, String> installed = TreeSnapshot.of(root);
+
+    Run refused = host("--uninstall");
+
+    assertThat(refused.status()).isEqualTo(1);
+    assertThat(refused.out()).isEmpty();
+    assertThat(refused.err()).isEqualTo("install.sh: domain(s) one-7 still hold devices the hook bound to vfio-pci (journals in "
+        + r("run/one-pci") + "): nothing was uninstalled; stop them first (their devices are then given back),"
+        + " or give --force to release the devices now and uninstall\n");
+    assertThat(TreeSnapshot.of(root)).isEqualTo(installed);
+
+    Run forced = InstallScript.repo().env("JAVA_HOME", System.getProperty("java.home")).run(args("--uninstall", "--force"));
+
+    assertThat(forced.status()).as(forced.err()).isZero();
+    assertThat(forced.err()).contains("one-pci vfio: one-7: released\n");
+    assertThat(forced.out()).startsWith("released the devices of domain one-7\nremove " + r("etc/modules-load.d/one-pci-vfio.conf") + "\n")
+        .contains("one-pci uninstalled from " + root + "\n");
+    assertThat(journal).doesNotExist();
+    assertThat(root.resolve("usr/lib/one-pci")).doesNotExist();
+    assertThat(fake.driver("0000:04:00.0")).contains("vfio-pci");
+  }
+
+  @Test
   void withoutRootTheRealSystemIsRefused() throws Exception {
     // as root, drop to nobody for this run; otherwise the test runs as the unprivileged user it is
     InstallScript script = InstallScript.repo();
