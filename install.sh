@@ -540,8 +540,26 @@ frontend_check() {
     [ -d "$TREE/im/kvm-probes.d" ] || { err "$TREE does not look like OpenNebula's remotes (no im/kvm-probes.d): give the right folder with --remotes DIR"; return 1; }
     # one record per tree: two remotes folders side by side each keep their own
     RECORD=$(dirname -- "$TREE")/.one-pci-install/$(basename -- "$TREE")
+    adopt_old_record || return 1
     OWNER=$(frontend_owner)
     STEPS="step_build step_launcher step_jar step_stock step_conf step_check_conf"
+}
+
+# Before one record per tree, one-pci kept a single record right in .one-pci-install/. The first
+# tree run against it after an upgrade takes it over (a dry run only reads it where it is).
+adopt_old_record() {
+    old=$(dirname -- "$RECORD")
+    { [ -d "$old/state" ] || [ -d "$old/run" ]; } && [ ! -e "$RECORD" ] || return 0
+    if [ "$DRY" = 1 ]; then
+        RECORD=$old
+        return 0
+    fi
+    mkdir -- "$RECORD" || { err "cannot create $RECORD for the record in $old"; return 1; }
+    for f in state run self-dirs; do
+        [ ! -e "$old/$f" ] || mv -- "$old/$f" "$RECORD/$f" || { err "cannot move $old/$f to $RECORD"; return 1; }
+    done
+    rm -rf -- "$old/lock"
+    say "the install record of an earlier one-pci in $old is now $RECORD"
 }
 
 frontend_next() {

@@ -313,6 +313,27 @@ class FrontEndInstallIT {
   }
 
   @Test
+  void theSingleRecordOfAnEarlierVersionIsTakenOverAndUninstalled() throws Exception {
+    Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
+    assertThat(install().status()).isZero();
+    // lay the record out as the earlier install.sh did: right in .one-pci-install/
+    Path top = frontEnd.resolve(".one-pci-install");
+    Path mine = top.resolve("remotes");
+    for (String f : List.of("state", "self-dirs")) {
+      Files.move(mine.resolve(f), top.resolve(f));
+    }
+    Files.delete(mine);
+    Files.writeString(top.resolve("self-dirs"), top + "\n");
+
+    Run run = install("--uninstall");
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.out()).startsWith("the install record of an earlier one-pci in " + top + " is now " + mine + "\n")
+        .contains("one-pci uninstalled from " + remotes + "\n");
+    assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
+  }
+
+  @Test
   void dryRunPrintsEachChangeAndMakesNone() throws Exception {
     Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
 
