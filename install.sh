@@ -1,13 +1,19 @@
 #!/bin/sh
 # install.sh: puts one-pci on an OpenNebula front-end or on a KVM host, and takes it off again.
 #
-#   ./install.sh [--remotes DIR] [--dry-run] [--uninstall]       front-end (DIR: /var/lib/one/remotes)
-#   ./install.sh --host [--root DIR] [--dry-run] [--uninstall]   KVM host, as root
+#   ./install.sh [--remotes DIR] [--dry-run] [--force] [--uninstall]   front-end (DIR: /var/lib/one/remotes)
+#   ./install.sh --host [--root DIR] [--jar FILE] [--dry-run] [--force] [--uninstall]   KVM host, as root
+#
+# --force: install although the probe rejects the resulting pci.conf (front-end); uninstall
+# although domains still hold devices, releasing them first (host). --root DIR must exist.
 #
 # Front-end: the launcher and the jar go into DIR/im/kvm-probes.d/host/system/, the stock pci.rb
 # moves to DIR/im/kvm-probes.d/host/one-pci-stock/ (not executable: the launcher's fallback), the
 # site's DIR/etc/im/kvm-probes.d/pci.conf is kept and only gets the keys it lacks.
-# Host: the libvirt QEMU hook, the udev rule for /dev/vfio and vfio-pci in modules-load.d.
+# Host: a root-owned copy of the jar and of host/java.sh (where Java is, which JVM flags) in
+# /usr/lib/one-pci/, the only jar the hook runs (from the checkout's build, or --jar FILE); the
+# one-pci command as /usr/sbin/one-pci; the libvirt QEMU hook, the udev rule for /dev/vfio and
+# vfio-pci in modules-load.d.
 #
 # Before any file is written, replaced or removed, its previous bytes and mode are saved in a
 # record kept outside the trees installed into: DIR/../.one-pci-install/ on the front-end (so
@@ -18,7 +24,8 @@
 # Environment: ONE_PCI_OWNER (user:group for the front-end files; default oneadmin:oneadmin when
 # that user exists and this runs as root), ONE_PCI_JVM_DIRS (folders holding JVMs, default
 # /usr/lib/jvm), ONE_PCI_INSTALL_FAIL_AT=<step> (tests: fail just before that step; steps are
-# build launcher jar stock conf hook udev modules commit, and restore:<path> when uninstalling;
+# build launcher jar stock conf (front-end), build jar java command hook udev modules (host), commit,
+# and restore:<path> when uninstalling;
 # <step>:kill dies there without undoing anything, and the next run undoes it first).
 # "a && b || fail" below means: fail when a or b fails, as written.
 # shellcheck disable=SC2015
@@ -35,17 +42,19 @@ CONF=etc/im/kvm-probes.d/pci.conf
 HOOK=etc/libvirt/hooks/qemu.d/one-pci
 UDEV=etc/udev/rules.d/99-one-pci-vfio.rules
 MODULES=etc/modules-load.d/one-pci-vfio.conf
-SYNCED_JAR=var/tmp/one/$JAR
+LIB_JAR=usr/lib/one-pci/one-pci.jar
+LIB_JAVA=usr/lib/one-pci/java.sh
+COMMAND=usr/sbin/one-pci
 
-MODE=frontend ACTION=install DRY=0 LOCKED=0
-REMOTES=/var/lib/one/remotes REMOTES_GIVEN=0 ROOT=/ ROOT_GIVEN=0
+MODE=frontend ACTION=install DRY=0 LOCKED=0 FORCE=0
+REMOTES=/var/lib/one/remotes REMOTES_GIVEN=0 ROOT=/ ROOT_GIVEN=0 JAR_FILE=
 
 say() { printf '%s\n' "$*"; }
 err() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 
 usage() {
-    say "usage: $PROG [--remotes DIR] [--dry-run] [--uninstall]        (front-end)"
-    say "       $PROG --host [--root DIR] [--dry-run] [--uninstall]   (KVM host, as root)"
+    say "usage: $PROG [--remotes DIR] [--dry-run] [--force] [--uninstall]        (front-end)"
+    say "       $PROG --host [--root DIR] [--jar FILE] [--dry-run] [--force] [--uninstall]   (KVM host, as root)"
 }
 
 usage_error() {
@@ -68,8 +77,13 @@ parse_args() {
                 [ $# -ge 2 ] || usage_error "--root needs a folder"
                 ROOT=$2 ROOT_GIVEN=1
                 shift ;;
+            --jar)
+                [ $# -ge 2 ] || usage_error "--jar needs a file"
+                JAR_FILE=$2
+                shift ;;
             --dry-run) DRY=1 ;;
             --uninstall) ACTION=uninstall ;;
+            --force) FORCE=1 ;;
             -h|--help) usage; exit 0 ;;
             *) usage_error "unknown argument '$1'" ;;
         esac
@@ -80,6 +94,9 @@ parse_args() {
     fi
     if [ "$MODE" = frontend ] && [ "$ROOT_GIVEN" = 1 ]; then
         usage_error "--root goes with --host"
+    fi
+    if [ "$MODE" = frontend ] && [ -n "$JAR_FILE" ]; then
+        usage_error "--jar goes with --host"
     fi
 }
 
@@ -375,24 +392,11 @@ remove_file() (
 
 # --- Java ----------------------------------------------------------------------------------------
 
-# Major version of the java at $1, from its release file, else from -version.
-java_major() {
-    home=$(dirname -- "$(dirname -- "$(readlink -f -- "$1" 2>/dev/null || printf '%s' "$1")")")
-    v=
-    [ ! -r "$home/release" ] || v=$(sed -n 's/^JAVA_VERSION="\([0-9][0-9]*\).*/\1/p' "$home/release")
-    [ -n "$v" ] || v=$("$1" -version 2>&1 | sed -n '1s/.*version "\([0-9][0-9]*\).*/\1/p')
-    printf '%s\n' "$v"
-}
-
-# The first Java 17 or newer: JAVA_HOME, PATH, then ONE_PCI_JVM_DIRS (default /usr/lib/jvm).
-find_java17() {
-    for j in ${JAVA_HOME:+"$JAVA_HOME/bin/java"} "$(command -v java 2>/dev/null)" "${ONE_PCI_JVM_DIRS:-/usr/lib/jvm}"/*/bin/java; do
-        [ -n "$j" ] && [ -x "$j" ] || continue
-        m=$(java_major "$j")
-        case $m in ''|*[!0-9]*) continue ;; esac
-        [ "$m" -lt 17 ] || { printf '%s\n' "$j"; return 0; }
-    done
-    return 1
+# Where Java is and which JVM flags: host/java.sh, the rule the hook and the one-pci command share.
+load_java_rule() {
+    [ -f "$SRC/host/java.sh" ] || { err "$SRC/host/java.sh is missing from this checkout: nothing was installed; update the checkout (git pull) and run again"; return 1; }
+    # shellcheck source=host/java.sh
+    . "$SRC/host/java.sh"
 }
 
 # --- front-end steps ---------------------------------------------------------------------------
@@ -497,19 +501,26 @@ step_conf() {
     fi
 }
 
-# The site's pci.conf in force: a warning when the probe would reject it (the hosts would go to ERROR).
+# The pci.conf in force must be one the probe accepts: otherwise every host would go to ERROR, so
+# the run fails and is rolled back, unless --force installs it anyway (with a warning).
 step_check_conf() {
     [ "$DRY" = 0 ] || return 0
-    why=$(probe_accepts "$(target "$CONF")") ||
-        err "warning: the probe rejects $(target "$CONF"), so every host will go to ERROR until it is fixed: $why"
+    why=$(probe_accepts "$(target "$CONF")") && return 0
+    if [ "$FORCE" = 1 ]; then
+        err "warning: the probe rejects $(target "$CONF"), so every host will go to ERROR until it is fixed: $why (installed anyway: --force)"
+        return 0
+    fi
+    err "the probe rejects $(target "$CONF"), so every host would go to ERROR: $why; fix that file and run again, or give --force to install anyway"
+    return 1
 }
 
 # True when the probe (this checkout's jar) reads pci.conf FILE without error, or when there is no
 # Java 17 to ask; otherwise prints the probe's complaint.
 probe_accepts() {
-    java=$(find_java17) || return 0
+    one_pci_find_java || return 0
     mkdir -p -- "$WORK/empty-root/sys/bus/pci/devices" || return 0
-    complaint=$("$java" -jar "$SRC/target/one-pci.jar" probe --config "$1" --sysfs-root "$WORK/empty-root" 2>&1 >/dev/null) && return 0
+    # shellcheck disable=SC2086 # ONE_PCI_JVM_OPTS is a list of words
+    complaint=$("$ONE_PCI_JAVA" $ONE_PCI_JVM_OPTS -jar "$SRC/target/one-pci.jar" probe --config "$1" --sysfs-root "$WORK/empty-root" 2>&1 >/dev/null) && return 0
     printf '%s\n' "${complaint#one-pci probe: }"
     return 1
 }
@@ -527,9 +538,28 @@ frontend_check() {
     [ -d "$REMOTES" ] || { err "$REMOTES does not exist: give OpenNebula's remotes folder with --remotes DIR"; return 1; }
     TREE=$(cd -P -- "$REMOTES" && pwd -P) || return 1
     [ -d "$TREE/im/kvm-probes.d" ] || { err "$TREE does not look like OpenNebula's remotes (no im/kvm-probes.d): give the right folder with --remotes DIR"; return 1; }
-    RECORD=$(dirname -- "$TREE")/.one-pci-install
+    # one record per tree: two remotes folders side by side each keep their own
+    RECORD=$(dirname -- "$TREE")/.one-pci-install/$(basename -- "$TREE")
+    adopt_old_record || return 1
     OWNER=$(frontend_owner)
     STEPS="step_build step_launcher step_jar step_stock step_conf step_check_conf"
+}
+
+# Before one record per tree, one-pci kept a single record right in .one-pci-install/. The first
+# tree run against it after an upgrade takes it over (a dry run only reads it where it is).
+adopt_old_record() {
+    old=$(dirname -- "$RECORD")
+    { [ -d "$old/state" ] || [ -d "$old/run" ]; } && [ ! -e "$RECORD" ] || return 0
+    if [ "$DRY" = 1 ]; then
+        RECORD=$old
+        return 0
+    fi
+    mkdir -- "$RECORD" || { err "cannot create $RECORD for the record in $old"; return 1; }
+    for f in state run self-dirs; do
+        [ ! -e "$old/$f" ] || mv -- "$old/$f" "$RECORD/$f" || { err "cannot move $old/$f to $RECORD"; return 1; }
+    done
+    rm -rf -- "$old/lock"
+    say "the install record of an earlier one-pci in $old is now $RECORD"
 }
 
 frontend_next() {
@@ -545,6 +575,26 @@ frontend_next() {
 
 # --- host steps --------------------------------------------------------------------------------
 
+# The only jar the hook runs: the checkout's build, or --jar FILE.
+step_lib_jar() {
+    reach jar || return 1
+    src=${JAR_FILE:-$SRC/target/one-pci.jar}
+    if [ "$DRY" = 1 ] && [ ! -f "$src" ]; then
+        note_change
+        say "would add $(target "$LIB_JAR") (mode 644${OWNER:+, owner $OWNER}) once built"
+        return 0
+    fi
+    put_file "$src" "$LIB_JAR" 644 "$OWNER"
+}
+
+step_lib_java() {
+    reach java && put_file "$SRC/host/java.sh" "$LIB_JAVA" 644 "$OWNER"
+}
+
+step_command() {
+    reach command && put_file "$SRC/host/one-pci" "$COMMAND" 755 "$OWNER"
+}
+
 step_hook() {
     reach hook && put_file "$SRC/driver-hooks/qemu" "$HOOK" 755 "$OWNER"
 }
@@ -558,41 +608,56 @@ step_modules() {
 }
 
 host_check() {
-    [ -d "$ROOT" ] || { err "$ROOT does not exist"; return 1; }
+    [ -d "$ROOT" ] || { err "--root $ROOT does not exist: it must be a folder to fill; create it first (mkdir -p $ROOT) and run again"; return 1; }
     TREE=$(cd -P -- "$ROOT" && pwd -P) || return 1
     if ! is_root && [ "$TREE" = / ]; then
         err "the host install writes system files: run it as root (or give --root DIR to fill a scratch tree)"
         return 1
     fi
     if [ "$ACTION" = install ]; then
-        for f in driver-hooks/qemu host/99-one-pci-vfio.rules host/one-pci-vfio.conf; do
+        for f in driver-hooks/qemu host/one-pci host/java.sh host/99-one-pci-vfio.rules host/one-pci-vfio.conf; do
             [ -f "$SRC/$f" ] || { err "$SRC/$f is missing from this checkout: nothing was installed; update the checkout (git pull) and run again"; return 1; }
         done
+        if [ -n "$JAR_FILE" ] && { [ ! -f "$JAR_FILE" ] || [ ! -r "$JAR_FILE" ]; }; then
+            err "--jar $JAR_FILE: no such file (or not readable): nothing was installed; give the one-pci.jar to install"
+            return 1
+        fi
     fi
     RECORD=$(target var/lib/one-pci/install)
     OWNER=
     ! is_root || OWNER=root:root
-    STEPS="step_hook step_udev step_modules"
+    STEPS="step_lib_jar step_lib_java step_command step_hook step_udev step_modules"
+    [ -n "$JAR_FILE" ] || STEPS="step_build $STEPS"
 }
 
 host_warnings() {
-    if ! find_java17 >/dev/null; then
-        err "warning: no Java 17 or newer found (JAVA_HOME, PATH, ${ONE_PCI_JVM_DIRS:-/usr/lib/jvm}): the hook and the probe need it;" \
-            "install openjdk-17-jre-headless (Debian, Ubuntu) or java-17-openjdk-headless (RHEL, Alma, Rocky)"
-    fi
-    if [ ! -f "$(target "$SYNCED_JAR")" ]; then
-        err "note: $(target "$SYNCED_JAR") is not there yet: run 'onehost sync -f' on the front-end"
+    if ! one_pci_find_java; then
+        err "warning: no Java $ONE_PCI_JAVA_MIN or newer found ($ONE_PCI_JAVA_TRIED): the hook, the one-pci command and the probe need it;" \
+            "install $ONE_PCI_JAVA_INSTALL"
     fi
 }
 
+# The libvirt daemon that runs QEMU hooks here: virtqemud (modular daemons, the default on
+# RHEL-family 9 and newer) when its socket is there or its unit is enabled, else libvirtd.
+libvirt_daemon() {
+    if [ -e "$(target run/libvirt/virtqemud-sock)" ]; then echo virtqemud; return; fi
+    for w in "$(target etc/systemd/system)"/*.wants/virtqemud.socket "$(target etc/systemd/system)"/*.wants/virtqemud.service; do
+        if [ -e "$w" ] || [ -L "$w" ]; then echo virtqemud; return; fi
+    done
+    echo libvirtd
+}
+
 host_next() {
+    daemon=$(libvirt_daemon)
     if [ "$ACTION" = install ]; then
         say "next, on this host as root:"
-        say "  systemctl restart libvirtd     libvirt sees a new hook only after a restart"
+        printf '  %-31s%s\n' "systemctl restart $daemon" "libvirt sees a new hook only after a restart"
         say "  modprobe vfio-pci              (loaded at every boot from now on)"
         say "  udevadm control --reload && udevadm trigger --subsystem-match=vfio"
+        say "  one-pci doctor                 checks this host against the passthrough guide"
+        say "after each upgrade of one-pci, run ./install.sh --host again: the hook runs only this copy"
     else
-        say "next, on this host as root: systemctl restart libvirtd (so that libvirt forgets the hook)"
+        say "next, on this host as root: systemctl restart $daemon (so that libvirt forgets the hook)"
     fi
 }
 
@@ -658,6 +723,39 @@ drop_entry() {
         rm -f -- "$STATE/$1.before" "$STATE/$1.after"
 }
 
+# The domains whose devices the hook holds now: one journal each in /run/one-pci.
+held_domains() {
+    for j in "$(target run/one-pci)"/*.journal; do
+        [ -f "$j" ] || continue
+        j=${j##*/}
+        printf '%s\n' "${j%.journal}"
+    done
+}
+
+# A host is uninstalled only when no domain holds devices through the hook: without the hook,
+# nothing would give them back. --force releases them first, with the one-pci command.
+release_held() {
+    domains=$(held_domains)
+    [ -n "$domains" ] || return 0
+    list=$(printf '%s' "$domains" | tr '\n' ' ')
+    if [ "$FORCE" = 0 ]; then
+        err "domain(s) $list still hold devices the hook bound to vfio-pci (journals in $(target run/one-pci)): nothing was uninstalled;" \
+            "stop them first (their devices are then given back), or give --force to release the devices now and uninstall"
+        return 1
+    fi
+    command=$(target "$COMMAND")
+    [ -x "$command" ] || { err "cannot release the devices of $list without $command: nothing was uninstalled; run install.sh --host first"; return 1; }
+    printf '%s\n' "$domains" | while IFS= read -r d; do
+        if [ "$DRY" = 1 ]; then say "would release the devices of domain $d (one-pci vfio release --domain $d)"; continue; fi
+        if [ "$TREE" = / ]; then
+            "$command" vfio release --domain "$d"
+        else
+            ONE_PCI_ROOT=$TREE "$command" vfio release --domain "$d" --sysfs-root "$TREE"
+        fi || { err "cannot release the devices of domain $d (above): nothing was uninstalled; fix the cause and run again"; exit 1; }
+        say "released the devices of domain $d"
+    done
+}
+
 uninstall() {
     if [ "$DRY" = 1 ] && [ -d "$RUN" ]; then
         err "an earlier run stopped half-way ($RUN): run without --dry-run to undo it first"
@@ -670,6 +768,7 @@ uninstall() {
         say "one-pci is not installed in $TREE: no record in $RECORD; nothing to change"
         return 2
     fi
+    if [ "$MODE" = host ]; then release_held || return 1; fi
     if ! reverse "$STATE/manifest" | while read -r id rel; do undo_entry "$id" "$rel" || exit 1; done; then
         err "uninstall stopped; still installed:$(awk -v t="${TREE%/}" '{ printf " %s/%s", t, $2 }' "$STATE/manifest") (record: $RECORD); fix the cause and run --uninstall again"
         return 1
@@ -692,6 +791,7 @@ main() {
     WORK=$(mktemp -d "${TMPDIR:-/tmp}/one-pci-install.XXXXXX") || { err "cannot make a scratch folder"; exit 1; }
     trap 'unlock; rm -rf -- "$WORK"' EXIT
     if [ "$MODE" = host ]; then host_check || exit 1; else frontend_check || exit 1; fi
+    [ "$ACTION" = uninstall ] || load_java_rule || exit 1
     STATE=$RECORD/state RUN=$RECORD/run
     if [ "$ACTION" = install ]; then
         [ "$MODE" = frontend ] || host_warnings

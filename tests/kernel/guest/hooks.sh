@@ -2,10 +2,18 @@
 # Sourced by suite (needs lib.sh). Devices: the multifunction pair NIC1A+NIC1B (one IOMMU group),
 # NIC0 (node 0) and NIC2 (node 1) alone in their groups, NIC3 for an administrator's binding, and
 # the AHCI controller holding the disk mounted on /mnt/disk.
+# The hook is the one `install.sh --host` installs in the guest (its / is a tmpfs overlay), running
+# the root-owned jar it puts in /usr/lib/one-pci; the scenario ends with install.sh --uninstall.
 if [ ! -x "$HOOK" ]; then
     check "driver-hooks/qemu exists and is executable in this checkout" test -x "$HOOK"
     return 0
 fi
+check "install.sh --host installs the hook, the jar and the one-pci command in the guest" \
+    sh -c "'$REPO/install.sh' --host >/tmp/install.out 2>&1 || { cat /tmp/install.out; exit 1; }"
+HOOK=/etc/libvirt/hooks/qemu.d/one-pci
+LIB_JAR=/usr/lib/one-pci/one-pci.jar
+expect_eq "the installed jar is root's, mode 644, and the checkout's build" "root:root 644 same" \
+    "$(stat -c '%U:%G %a' "$LIB_JAR") $(cmp -s "$LIB_JAR" "$JAR" && echo same)"
 
 NIC0=$(nic_by_mac 52:54:00:00:00:10)
 NIC1A=$(nic_by_mac 52:54:00:00:00:1a)
@@ -214,3 +222,22 @@ check "release end one-f: exits 0" hook one-f release end "$NIC1A"
 expect_eq "then release: both back on e1000e, overrides cleared, no journal" \
     "e1000e e1000e (null) (null) (no journal)" \
     "$(drivers "$NIC1A" "$NIC1B")$(override_of "$NIC1A") $(override_of "$NIC1B") $(journal_of one-f)"
+
+# --- the hook runs only what root alone can change ---------------------------------------------
+chown nobody "$LIB_JAR"
+before=$(snapshot "$NIC0")
+hook one-g prepare begin "$NIC0" >/tmp/one-g.out 2>&1
+expect_eq "prepare one-g with the installed jar owned by nobody: refused, exit 1" 1 "$?"
+expect_eq "the refusal names the jar, its owner and mode, and the fix" \
+    "one-pci vfio hook: refusing to run $LIB_JAR: $LIB_JAR is owned by nobody (uid $(id -u nobody)) with mode 644; root runs only what root alone can change, so one-g cannot be prepared safely; fix: run install.sh --host again, or chown root:root $LIB_JAR" \
+    "$(cat /tmp/one-g.out)"
+expect_eq "refusal of the untrusted jar bound nothing (driver, override, journals)" "$before" "$(snapshot "$NIC0")"
+check "install.sh --host again gives the jar back to root" sh -c \
+    "'$REPO/install.sh' --host >/tmp/install.out 2>&1 && grep -qx 'replace $LIB_JAR (mode 644, owner root:root)' /tmp/install.out &&
+     [ \"\$(stat -c %U '$LIB_JAR')\" = root ] || { cat /tmp/install.out; exit 1; }"
+
+# --- uninstall --------------------------------------------------------------------------------
+check "install.sh --host --uninstall takes the hook, the jar and the command off" sh -c \
+    "'$REPO/install.sh' --host --uninstall >/tmp/install.out 2>&1 &&
+     ! test -e '$HOOK' && ! test -e /usr/lib/one-pci && ! test -e /usr/sbin/one-pci || { cat /tmp/install.out; exit 1; }"
+HOOK=$REPO/driver-hooks/qemu

@@ -114,7 +114,7 @@ class FrontEndInstallIT {
                 + "remove " + r("im/kvm-probes.d/host/system/pci.rb") + "\n"
                 + r("etc/im/kvm-probes.d/pci.conf") + ": keeping the site's settings; adding the keys it lacks: short_address nvidia_vendors\n"
                 + "replace " + r("etc/im/kvm-probes.d/pci.conf") + " (mode 640)\n"
-                + "one-pci installed in " + remotes + ": 5 change(s), recorded in " + frontEnd.resolve(".one-pci-install") + " for --uninstall\n"
+                + "one-pci installed in " + remotes + ": 5 change(s), recorded in " + frontEnd.resolve(".one-pci-install/remotes") + " for --uninstall\n"
                 + "next, on the front-end as oneadmin:\n"
                 + "  onehost sync -f               pushes the probe to every host's /var/tmp/one\n"
                 + "  onehost forceupdate <host>    runs the probes on <host> now (once per KVM host)\n"
@@ -198,7 +198,7 @@ class FrontEndInstallIT {
     Run run = install("--uninstall");
 
     assertThat(run.status()).isZero();
-    assertThat(run.out()).isEqualTo("one-pci is not installed in " + remotes + ": no record in " + frontEnd.resolve(".one-pci-install") + "; nothing to change\n");
+    assertThat(run.out()).isEqualTo("one-pci is not installed in " + remotes + ": no record in " + frontEnd.resolve(".one-pci-install/remotes") + "; nothing to change\n");
     assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
   }
 
@@ -250,19 +250,87 @@ class FrontEndInstallIT {
   }
 
   @Test
-  void aSitePciConfTheProbeRejectsIsKeptWithAWarning() throws Exception {
+  void aPciConfTheProbeRejectsFailsTheInstallAndChangesNothing() throws Exception {
+    Path conf = remotes.resolve("etc/im/kvm-probes.d/pci.conf");
+    String invalid = ":filter: 'nvidia'\n:short_address: []\n:device_name: []\n:nvidia_vendors: ['10de']\n";
+    write(conf, invalid, "rw-r--r--");
+    Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
+
+    Run run = install();
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err())
+        .startsWith("install.sh: the probe rejects " + conf + ", so every host would go to ERROR: Invalid configuration " + conf + ": ")
+        .contains("'nvidia'")
+        .contains("; fix that file and run again, or give --force to install anyway\n")
+        .endsWith("install.sh: rolled back: " + remotes + " is as it was before this run\n");
+    assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
+  }
+
+  @Test
+  void withForceAPciConfTheProbeRejectsIsInstalledWithAWarning() throws Exception {
     Path conf = remotes.resolve("etc/im/kvm-probes.d/pci.conf");
     String invalid = ":filter: 'nvidia'\n:short_address: []\n:device_name: []\n:nvidia_vendors: ['10de']\n";
     write(conf, invalid, "rw-r--r--");
 
-    Run run = install();
+    Run run = install("--force");
 
     assertThat(run.status()).as(run.err()).isZero();
     assertThat(run.err())
         .startsWith("install.sh: warning: the probe rejects " + conf + ", so every host will go to ERROR until it is fixed: "
             + "Invalid configuration " + conf + ": ")
-        .contains("'nvidia'");
+        .contains("'nvidia'")
+        .endsWith(" (installed anyway: --force)\n");
     assertThat(conf).hasContent(invalid.strip());
+    assertThat(system.resolve("pci-probe")).exists();
+  }
+
+  @Test
+  void twoRemotesTreesInOneFolderKeepTheirOwnRecords() throws Exception {
+    Path second = frontEnd.resolve("remotes-test");
+    Path system2 = Files.createDirectories(second.resolve("im/kvm-probes.d/host/system"));
+    write(system2.resolve("pci.rb"), STOCK_PCI_RB, "rwxr-xr-x");
+    Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
+
+    Run first = install();
+    Run other = script.run("--remotes", second.toString());
+
+    assertThat(first.status()).as(first.err()).isZero();
+    assertThat(other.status()).as(other.err()).isZero();
+    assertThat(other.out()).contains("recorded in " + frontEnd.resolve(".one-pci-install/remotes-test") + " for --uninstall\n");
+
+    Run undoSecond = script.run("--remotes", second.toString(), "--uninstall");
+    assertThat(undoSecond.status()).as(undoSecond.err()).isZero();
+    assertThat(undoSecond.out()).contains("one-pci uninstalled from " + second + "\n");
+    assertThat(system2.resolve("pci.rb")).hasContent(STOCK_PCI_RB);
+    assertThat(system2.resolve("pci-probe")).doesNotExist();
+    assertThat(system.resolve("pci-probe")).exists();
+
+    Run undoFirst = install("--uninstall");
+    assertThat(undoFirst.status()).as(undoFirst.err()).isZero();
+    assertThat(undoFirst.out()).contains("one-pci uninstalled from " + remotes + "\n");
+    assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
+  }
+
+  @Test
+  void theSingleRecordOfAnEarlierVersionIsTakenOverAndUninstalled() throws Exception {
+    Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
+    assertThat(install().status()).isZero();
+    // lay the record out as the earlier install.sh did: right in .one-pci-install/
+    Path top = frontEnd.resolve(".one-pci-install");
+    Path mine = top.resolve("remotes");
+    for (String f : List.of("state", "self-dirs")) {
+      Files.move(mine.resolve(f), top.resolve(f));
+    }
+    Files.delete(mine);
+    Files.writeString(top.resolve("self-dirs"), top + "\n");
+
+    Run run = install("--uninstall");
+
+    assertThat(run.status()).as(run.err()).isZero();
+    assertThat(run.out()).startsWith("the install record of an earlier one-pci in " + top + " is now " + mine + "\n")
+        .contains("one-pci uninstalled from " + remotes + "\n");
+    assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
   }
 
   @Test
@@ -301,7 +369,7 @@ class FrontEndInstallIT {
                 + "would remove " + r("im/kvm-probes.d/host/system/one-pci.jar") + "\n"
                 + "would remove " + r("im/kvm-probes.d/host/system/pci-probe") + "\n"
                 + "would remove folder " + r("im/kvm-probes.d/host/one-pci-stock") + " (when empty)\n"
-                + "would remove the record " + frontEnd.resolve(".one-pci-install") + "\n"
+                + "would remove the record " + frontEnd.resolve(".one-pci-install/remotes") + "\n"
                 + "dry run: nothing was changed\n");
     assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(installed);
   }
@@ -372,7 +440,7 @@ class FrontEndInstallIT {
 
   @Test
   void aSecondRunWaitsForTheOneAtWork() throws Exception {
-    Path lock = Files.createDirectories(frontEnd.resolve(".one-pci-install/lock"));
+    Path lock = Files.createDirectories(frontEnd.resolve(".one-pci-install/remotes/lock"));
     long alive = ProcessHandle.current().pid();
     Files.writeString(lock.resolve("pid"), alive + "\n");
     Map<String, String> before = TreeSnapshot.withTimes(frontEnd);
@@ -395,7 +463,7 @@ class FrontEndInstallIT {
     assertThat(stopped.err())
         .endsWith(
             "install.sh: uninstall stopped; still installed: " + r("im/kvm-probes.d/host/system/pci-probe") + " "
-                + r("im/kvm-probes.d/host/system/one-pci.jar") + " (record: " + frontEnd.resolve(".one-pci-install")
+                + r("im/kvm-probes.d/host/system/one-pci.jar") + " (record: " + frontEnd.resolve(".one-pci-install/remotes")
                 + "); fix the cause and run --uninstall again\n");
     assertThat(system.resolve("pci.rb")).hasContent(STOCK_PCI_RB);
     assertThat(executables(system)).containsExactly("cpu.sh", "pci-probe", "pci.rb");

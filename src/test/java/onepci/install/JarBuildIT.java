@@ -38,6 +38,7 @@ class JarBuildIT {
     checkout = tmp.resolve("checkout");
     copy(InstallScript.REPO_SCRIPT, checkout.resolve("install.sh"));
     copy(Path.of("probe/pci-probe"), checkout.resolve("probe/pci-probe"));
+    copy(Path.of("host/java.sh"), checkout.resolve("host/java.sh"));
     copy(Path.of("remotes/etc/im/kvm-probes.d/pci.conf"), checkout.resolve("remotes/etc/im/kvm-probes.d/pci.conf"));
     write(checkout.resolve("pom.xml"), "<project/>\n", BEFORE);
     write(checkout.resolve("src/main/java/Main.java"), "class Main {}\n", BEFORE);
