@@ -68,6 +68,50 @@ public final class Planner {
     return new Plan(domain, new ArrayList<>(members.values()));
   }
 
+  /**
+   * What prepare would do now if a domain that holds nothing yet asked for these devices: the
+   * same rules as {@link #plan}, asked without a journal, without the lock and without changing
+   * anything, for {@code doctor} and anyone else who wants to know before a VM starts. The answer
+   * holds only until the host changes.
+   *
+   * @param others the journals of the domains whose devices count as taken (none: every device is
+   *     judged as if free)
+   */
+  public Preview preview(List<PciAddress> requested, List<Journal> others) {
+    try {
+      return new Preview(plan(PREVIEW_DOMAIN, requested, Journal.unsaved(PREVIEW_DOMAIN), others).members(), List.of());
+    } catch (RefusedException e) {
+      return new Preview(List.of(), e.refusals());
+    }
+  }
+
+  /** The name a {@link #preview} plans under; no journal of it is ever written. */
+  static final String PREVIEW_DOMAIN = "preview";
+
+  /**
+   * What {@link #preview} found.
+   *
+   * @param members every member of the devices' IOMMU groups with what prepare would do to it,
+   *     when it would go ahead (empty when it would refuse)
+   * @param refusals every reason prepare would refuse, device by device (empty when it would go ahead)
+   */
+  public record Preview(List<Plan.Member> members, List<Refusal> refusals) {
+
+    public Preview {
+      members = List.copyOf(members);
+      refusals = List.copyOf(refusals);
+    }
+
+    public boolean wouldPrepare() {
+      return refusals.isEmpty();
+    }
+
+    /** The refusals about the device itself (not about its group siblings). */
+    public List<Refusal> refusalsOf(PciAddress device) {
+      return refusals.stream().filter(r -> r.device().equals(device)).toList();
+    }
+  }
+
   private Optional<Integer> groupOf(PciAddress a, List<Refusal> refusals) {
     if (!Files.isDirectory(paths.pciDevice(a))) {
       refusals.add(new Refusal(a, "no such PCI device on this host",
