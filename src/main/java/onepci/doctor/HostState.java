@@ -119,7 +119,7 @@ public final class HostState {
     PciConf conf = probeConfig.conf();
 
     SysfsReader reader = new SysfsReader(paths);
-    Planner planner = new Planner(paths);
+    Planner planner = Planner.forPreviews(paths);
     List<Examined> devices = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     try {

@@ -25,10 +25,36 @@ public final class Planner {
 
   private final HostPaths paths;
   private final SysfsReader reader;
+  /** Whether every plan reads the host's tables once between them (previews of one moment). */
+  private final boolean oneReadOfTheHost;
+  private HostUsage usage;
 
   public Planner(HostPaths paths) {
+    this(paths, false);
+  }
+
+  private Planner(HostPaths paths, boolean oneReadOfTheHost) {
     this.paths = paths;
     this.reader = new SysfsReader(paths);
+    this.oneReadOfTheHost = oneReadOfTheHost;
+  }
+
+  /**
+   * A planner for many {@link #preview}s of the host as it is now: the mount table, swap list,
+   * routes and console are read once for all of them (prepare reads them at every plan).
+   */
+  public static Planner forPreviews(HostPaths paths) {
+    return new Planner(paths, true);
+  }
+
+  private HostUsage usage() {
+    if (!oneReadOfTheHost) {
+      return new HostUsage(paths, reader);
+    }
+    if (usage == null) {
+      usage = new HostUsage(paths, reader);
+    }
+    return usage;
   }
 
   /**
@@ -38,7 +64,7 @@ public final class Planner {
   public Plan plan(String domain, List<PciAddress> requested, Journal own, List<Journal> others) throws RefusedException {
     List<Refusal> refusals = new ArrayList<>();
     Set<PciAddress> wanted = new LinkedHashSet<>(requested);
-    HostUsage usage = new HostUsage(paths, reader);
+    HostUsage usage = usage();
     TreeMap<Integer, List<PciAddress>> groups = new TreeMap<>();
     for (PciAddress a : wanted) {
       Optional<Integer> g = groupOf(a, refusals);
