@@ -15,8 +15,9 @@ import onepci.vfio.Refusal;
 import onepci.vfio.VfioDrivers;
 
 /**
- * The guide's "VFIO Driver Binding", per device the probe reports and per NVIDIA GPU: the driver
- * in use, whether the IOMMU group can be given to a VM, a GPU left on a host driver, and the
+ * The guide's "VFIO Driver Binding", per device the probe reports and per NVIDIA GPU: whether the
+ * vfio engine would take it at all (its own rules, asked through {@link Planner#preview}), the
+ * driver in use, whether prepare would take its IOMMU group, a GPU left on a host driver, and the
  * override that keeps it on vfio-pci.
  */
 final class DeviceChecks implements CheckGroup {
@@ -116,7 +117,7 @@ final class DeviceChecks implements CheckGroup {
     if (!p.wouldPrepare()) {
       List<String> blockers = new ArrayList<>();
       for (Refusal r : p.refusals()) {
-        blockers.add(r.device() + id(host, r.device()) + " " + r.reason());
+        blockers.add(r.device() + idOf(host, r.device()).map(i -> " (" + i + ")").orElse("") + " " + r.reason());
       }
       return Check.fail(
           GROUP, subject, "IOMMU group " + d.iommuGroup().orElse(-1) + " is not viable: " + String.join("; ", blockers),
@@ -133,9 +134,8 @@ final class DeviceChecks implements CheckGroup {
     }
     List<String> names = new ArrayList<>();
     for (Plan.Member m : moved) {
-      String id = id(host, m.address());
       String drv = "on " + m.driver().orElse("no driver");
-      names.add(m.address() + (id.isEmpty() ? " (" + drv + ")" : id.substring(0, id.length() - 1) + ", " + drv + ")"));
+      names.add(m.address() + " (" + idOf(host, m.address()).map(i -> i + ", ").orElse("") + drv + ")");
     }
     if (host.hookInstalled()) {
       return Check.pass(
@@ -149,13 +149,13 @@ final class DeviceChecks implements CheckGroup {
         Fixes.hookInstall());
   }
 
-  /** {@code " (10de:22e8)"}, or nothing when the device cannot be read. */
-  private static String id(HostState host, PciAddress a) {
+  /** {@code 10de:22e8}, or nothing when the device cannot be read. */
+  private static Optional<String> idOf(HostState host, PciAddress a) {
     try {
       PciId i = host.reader().identity(a);
-      return " (" + String.format("%04x:%04x", i.vendor(), i.device()) + ")";
+      return Optional.of(String.format("%04x:%04x", i.vendor(), i.device()));
     } catch (DeviceReadException ex) {
-      return "";
+      return Optional.empty();
     }
   }
 
