@@ -90,10 +90,7 @@ final class ProbeCommand implements Command {
       }
       return Optional.of(new PciIdsDatabase(p));
     }
-    Optional<PciIdsDatabase> found = PciIdsDatabase.find(paths.pciIdsCandidates());
-    if (found.isEmpty() && !paths.isRealRoot()) {
-      found = PciIdsDatabase.find(HostPaths.real().pciIdsCandidates());
-    }
+    Optional<PciIdsDatabase> found = PciIdsDatabase.find(paths);
     if (found.isEmpty()) {
       io.err().println(
           "one-pci probe: warning: no pci.ids found (install the pci.ids or hwdata package); devices are named 'Device'");

@@ -38,7 +38,7 @@ final class DevVfioChecks implements CheckGroup {
     Set<Integer> seen = new HashSet<>();
     for (HostState.Examined e : host.devices()) {
       PciDevice d = e.device();
-      if (!e.isVgpu() && d.iommuGroup().isPresent() && seen.add(d.iommuGroup().getAsInt())) {
+      if (!e.isVgpu() && e.isPassable() && d.iommuGroup().isPresent() && seen.add(d.iommuGroup().getAsInt())) {
         out.add(node(host, d, d.iommuGroup().getAsInt()));
       }
     }

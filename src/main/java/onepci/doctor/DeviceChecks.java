@@ -1,25 +1,28 @@
 package onepci.doctor;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalInt;
+import java.util.stream.Collectors;
 import onepci.sysfs.DeviceReadException;
 import onepci.sysfs.PciAddress;
 import onepci.sysfs.PciDevice;
 import onepci.sysfs.PciId;
-import onepci.sysfs.SysfsReader;
+import onepci.vfio.Plan;
+import onepci.vfio.Planner;
+import onepci.vfio.Refusal;
 import onepci.vfio.VfioDrivers;
 
 /**
- * The guide's "VFIO Driver Binding", per device the probe reports and per NVIDIA GPU: the driver
- * in use, whether the IOMMU group can be given to a VM, a GPU left on a host driver, and the
+ * The guide's "VFIO Driver Binding", per device the probe reports and per NVIDIA GPU: whether the
+ * vfio engine would take it at all (its own rules, asked through {@link Planner#preview}), the
+ * driver in use, whether prepare would take its IOMMU group, a GPU left on a host driver, and the
  * override that keeps it on vfio-pci.
  */
 final class DeviceChecks implements CheckGroup {
 
+  static final String PASSABLE = "passable";
   static final String DRIVER = "driver";
   static final String GROUP = "group-viable";
   static final String HOST_DRIVER = "nvidia-host-driver";
@@ -45,6 +48,14 @@ final class DeviceChecks implements CheckGroup {
             what + ", so it stays on " + e.device().driver().orElse("its driver") + " rather than vfio-pci"));
         continue;
       }
+      if (!e.isPassable()) {
+        // the engine's verdict is all there is to say: every other check would advise binding it
+        out.add(notPassable(e));
+        continue;
+      }
+      out.add(Check.pass(
+          PASSABLE, e.address().toString(),
+          "the vfio engine can take it: not a bridge or port, and not a device the host runs on (mounts, swap, default route, console)"));
       out.add(driver(e));
       out.add(group(host, e));
       if (e.isNvidiaGpu()) {
@@ -75,58 +86,77 @@ final class DeviceChecks implements CheckGroup {
         Fixes.override(d.address()));
   }
 
+  /**
+   * The vfio engine refuses the device itself: a bridge or port, a device the host runs on, no
+   * IOMMU. Its fix is the engine's, never a binding to vfio-pci.
+   */
+  private static Check notPassable(HostState.Examined e) {
+    String subject = e.address().toString();
+    String reasons = e.refusals().stream().map(Refusal::reason).collect(Collectors.joining("; "));
+    if (!e.selected()) {
+      return Check.pass(PASSABLE, subject, "not passable, and the probe does not offer it: " + reasons);
+    }
+    return Check.fail(
+        PASSABLE, subject, "not passable, although the probe offers it to VMs (a VM given it would not start): " + reasons,
+        fixes(e.refusals()) + "; to stop offering it, " + Fixes.probeFilter());
+  }
+
+  /** The engine's fixes, each once. */
+  private static String fixes(List<Refusal> refusals) {
+    return refusals.stream().map(Refusal::fix).distinct().collect(Collectors.joining("; "));
+  }
+
+  /**
+   * Whether prepare would take the device's whole IOMMU group now: siblings it refuses block it;
+   * siblings on a host driver are moved by the hook, so they only matter without it.
+   */
   private static Check group(HostState host, HostState.Examined e) {
     PciDevice d = e.device();
     String subject = d.address().toString();
-    if (d.iommuGroup().isEmpty()) {
-      IommuVendor v = host.iommuVendor();
+    Planner.Preview p = e.preview();
+    if (!p.wouldPrepare()) {
+      List<String> blockers = new ArrayList<>();
+      for (Refusal r : p.refusals()) {
+        blockers.add(r.device() + idOf(host, r.device()).map(i -> " (" + i + ")").orElse("") + " " + r.reason());
+      }
       return Check.fail(
-          GROUP, subject, "is in no IOMMU group: the IOMMU is off, so it cannot be passed through (kernel needs " + v.parameter + ")",
-          Fixes.iommuParameter(v));
+          GROUP, subject, "IOMMU group " + d.iommuGroup().orElse(-1) + " is not viable: " + String.join("; ", blockers),
+          fixes(p.refusals()));
     }
-    int n = d.iommuGroup().getAsInt();
-    SysfsReader reader = host.reader();
-    List<PciAddress> members;
-    try {
-      members = reader.iommuGroupMembers(n);
-    } catch (IOException ex) {
-      return Check.warn(
-          GROUP, subject, "cannot list " + host.paths().iommuGroupDevices(n) + ": whether group " + n + " is viable is unknown",
-          Fixes.asRoot());
-    }
-    List<String> breakers = new ArrayList<>();
-    List<String> fixes = new ArrayList<>();
-    for (PciAddress m : members) {
-      PciId mid;
-      try {
-        mid = reader.identity(m);
-      } catch (DeviceReadException ex) {
-        return Check.warn(GROUP, subject, "cannot read " + ex.getMessage() + ": whether group " + n + " is viable is unknown", Fixes.asRoot());
-      }
-      OptionalInt header = reader.headerType(m);
-      if (header.isEmpty()) {
-        return Check.warn(
-            GROUP, subject, "cannot read the header type in " + host.paths().pciDevice(m).resolve("config")
-                + ": whether group " + n + " is viable is unknown", Fixes.asRoot());
-      }
-      if (PciDevice.isBridgeHeader(header.getAsInt())) {
-        continue; // bridges and ports stay on their driver
-      }
-      Optional<String> drv = reader.linkName(m, "driver");
-      if (drv.isPresent() && !VfioDrivers.isVfio(drv.get())) {
-        String who = m.equals(d.address()) ? m + " itself" : m + " (" + String.format("%04x:%04x", mid.vendor(), mid.device()) + ")";
-        breakers.add(who + " is bound to " + drv.get());
-        fixes.add(Fixes.override(m));
-      }
-    }
-    if (breakers.isEmpty()) {
+    int n = p.members().get(0).group();
+    String size = "IOMMU group " + n + " (" + p.members().size() + (p.members().size() == 1 ? " device" : " devices") + ")";
+    List<Plan.Member> moved = p.members().stream().filter(m -> m.action() == Plan.Action.BIND && !m.requested()).toList();
+    if (moved.isEmpty()) {
+      boolean self = p.members().stream().anyMatch(m -> m.action() == Plan.Action.BIND);
       return Check.pass(
           GROUP, subject,
-          "IOMMU group " + n + " (" + members.size() + (members.size() == 1 ? " device" : " devices")
-              + ") is viable: every endpoint is on vfio-pci or no driver");
+          size + " is viable: " + (self ? "no other endpoint is on a host driver" : "every endpoint is on vfio-pci or no driver"));
     }
-    return Check.fail(
-        GROUP, subject, "IOMMU group " + n + " is not viable: " + String.join("; ", breakers), String.join(" && ", fixes));
+    List<String> names = new ArrayList<>();
+    for (Plan.Member m : moved) {
+      String drv = "on " + m.driver().orElse("no driver");
+      names.add(m.address() + " (" + idOf(host, m.address()).map(i -> i + ", ").orElse("") + drv + ")");
+    }
+    if (host.hookInstalled()) {
+      return Check.pass(
+          GROUP, subject,
+          size + " is viable: the one-pci hook moves " + String.join(", ", names) + " to vfio-pci with it when a VM starts");
+    }
+    return Check.warn(
+        GROUP, subject,
+        "IOMMU group " + n + " is not viable without the one-pci hook, and it is not installed: libvirt moves only the device a VM is given, and "
+            + String.join(", ", names) + (moved.size() == 1 ? " stays" : " stay") + " on the host",
+        Fixes.hookInstall());
+  }
+
+  /** {@code 10de:22e8}, or nothing when the device cannot be read. */
+  private static Optional<String> idOf(HostState host, PciAddress a) {
+    try {
+      PciId i = host.reader().identity(a);
+      return Optional.of(String.format("%04x:%04x", i.vendor(), i.device()));
+    } catch (DeviceReadException ex) {
+      return Optional.empty();
+    }
   }
 
   private static Check hostDriver(HostState.Examined e) {

@@ -13,7 +13,8 @@ public final class Doctor {
           new DeviceChecks(),
           new DevVfioChecks(),
           new ProbeChecks(),
-          new LibvirtHookCheck());
+          new LibvirtHookCheck(),
+          new HookJarCheck());
 
   private Doctor() {}
 

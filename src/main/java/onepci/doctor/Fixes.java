@@ -72,6 +72,17 @@ final class Fixes {
     return "on the front-end: onehost sync -f";
   }
 
+  /** Installs the hook's root-owned jar from the checkout's build. */
+  static String hostJar() {
+    return "on this host, in the one-pci checkout: ./install.sh --host";
+  }
+
+  /** Puts the same one-pci build on the front-end (and so in the probe) and in the hook. */
+  static String sameJar() {
+    return "install one version everywhere: on the front-end, in the one-pci checkout: ./install.sh && onehost sync -f; "
+        + "then on this host, in a checkout of the same version: ./install.sh --host";
+  }
+
   static String java() {
     return "apt-get install openjdk-17-jre-headless";
   }

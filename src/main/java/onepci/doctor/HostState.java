@@ -3,10 +3,14 @@ package onepci.doctor;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import onepci.conf.ConfigException;
 import onepci.conf.PciConf;
+import onepci.pciids.PciIdsDatabase;
+import onepci.probe.Offer;
 import onepci.sysfs.DeviceReadException;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
@@ -14,6 +18,8 @@ import onepci.sysfs.PciDevice;
 import onepci.sysfs.PciId;
 import onepci.sysfs.SriovRole;
 import onepci.sysfs.SysfsReader;
+import onepci.vfio.Planner;
+import onepci.vfio.Refusal;
 
 /**
  * What every check reads, read once: the probe's configuration, the devices to examine, whose
@@ -27,9 +33,11 @@ public final class HostState {
   /**
    * A device the doctor looks at.
    *
-   * @param selected whether the probe reports it (so OpenNebula offers it to VMs)
+   * @param selected whether the probe reports it (so OpenNebula offers it to VMs): {@link Offer}'s rule
+   * @param preview what the vfio engine's prepare would do with it now, for a domain that holds
+   *     nothing (devices running VMs hold count as free)
    */
-  record Examined(PciDevice device, boolean selected) {
+  record Examined(PciDevice device, boolean selected, Planner.Preview preview) {
     PciAddress address() {
       return device.address();
     }
@@ -44,6 +52,15 @@ public final class HostState {
      */
     boolean isVgpu() {
       return device.vendor() == NVIDIA && (device.hasVirtfn() || device.sriov() instanceof SriovRole.VirtualFunction);
+    }
+
+    /** Why the vfio engine refuses this device itself (a bridge, a device the host needs, no IOMMU): none when it can be passed through. */
+    List<Refusal> refusals() {
+      return preview.refusalsOf(address());
+    }
+
+    boolean isPassable() {
+      return refusals().isEmpty();
     }
   }
 
@@ -74,15 +91,22 @@ public final class HostState {
   private final List<Examined> devices;
   private final List<String> deviceProblems;
   private final IommuVendor iommuVendor;
+  private final boolean hookInstalled;
 
   private HostState(
-      HostPaths paths, ProbeConfig config, List<Examined> devices, List<String> deviceProblems, IommuVendor iommuVendor) {
+      HostPaths paths,
+      ProbeConfig config,
+      List<Examined> devices,
+      List<String> deviceProblems,
+      IommuVendor iommuVendor,
+      boolean hookInstalled) {
     this.paths = paths;
     this.reader = new SysfsReader(paths);
     this.config = config;
     this.devices = List.copyOf(devices);
     this.deviceProblems = List.copyOf(deviceProblems);
     this.iommuVendor = iommuVendor;
+    this.hookInstalled = hookInstalled;
   }
 
   /**
@@ -95,18 +119,20 @@ public final class HostState {
     PciConf conf = probeConfig.conf();
 
     SysfsReader reader = new SysfsReader(paths);
+    Planner planner = Planner.forPreviews(paths);
     List<Examined> devices = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     try {
-      for (PciAddress a : reader.list()) {
+      List<PciAddress> all = reader.list();
+      Set<PciAddress> offered = offered(reader, conf, PciIdsDatabase.find(paths), problems);
+      for (PciAddress a : all) {
         try {
           SysfsReader.DeviceFolder folder = reader.folder(a);
           PciId id = reader.identity(folder);
-          boolean selected =
-              conf.selects(id) && (conf.shortAddresses().isEmpty() || conf.shortAddresses().contains(a));
+          boolean selected = offered.contains(a);
           boolean nvidiaGpu = id.vendor() == NVIDIA && (id.classCode() >>> 16) == 0x03;
           if (selected || nvidiaGpu) {
-            devices.add(new Examined(reader.read(folder), selected));
+            devices.add(new Examined(reader.read(folder), selected, planner.preview(List.of(a), List.of())));
           }
         } catch (DeviceReadException e) {
           problems.add(e.getMessage());
@@ -120,7 +146,20 @@ public final class HostState {
         IommuVendor.fromUnits(paths.iommuUnits().toFile().list())
             .orElseGet(
                 () -> FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN);
-    return new HostState(paths, probeConfig, devices, problems, vendor);
+    return new HostState(paths, probeConfig, devices, problems, vendor, LibvirtHookCheck.isInstalled(paths));
+  }
+
+  /** The addresses the probe prints with this pci.conf; none when it would print nothing (a problem is added). */
+  private static Set<PciAddress> offered(SysfsReader reader, PciConf conf, Optional<PciIdsDatabase> pciIds, List<String> problems) {
+    try {
+      Set<PciAddress> out = new HashSet<>();
+      // a device the probe cannot read is one the loop below cannot read either, and reports
+      new Offer(reader, conf, pciIds, skipped -> {}).select().devices().forEach(d -> out.add(d.address()));
+      return out;
+    } catch (IOException e) {
+      problems.add(e.getMessage() + " (the probe then reports no device)");
+      return Set.of();
+    }
   }
 
   public HostPaths paths() {
@@ -136,7 +175,7 @@ public final class HostState {
     return config;
   }
 
-  /** The devices the filter selects and every NVIDIA GPU, by address. */
+  /** The devices the probe offers and every NVIDIA GPU, by address. */
   List<Examined> devices() {
     return devices;
   }
@@ -148,5 +187,10 @@ public final class HostState {
 
   IommuVendor iommuVendor() {
     return iommuVendor;
+  }
+
+  /** Whether libvirt runs one-pci's hook, which moves a VM's whole IOMMU groups to vfio-pci. */
+  boolean hookInstalled() {
+    return hookInstalled;
   }
 }

@@ -3,12 +3,19 @@ package onepci.doctor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import onepci.sysfs.HostPaths;
 
 /** one-pci's libvirt QEMU hook, which moves a VM's IOMMU groups to vfio-pci and back. */
 final class LibvirtHookCheck implements CheckGroup {
 
   static final String NAME = "libvirt-hook";
   static final String HOOK_NAME = "one-pci";
+
+  /** Whether libvirt runs the hook: an executable file in its QEMU hooks folder. */
+  static boolean isInstalled(HostPaths paths) {
+    Path hook = paths.libvirtQemuHooks().resolve(HOOK_NAME);
+    return Files.isRegularFile(hook) && Files.isExecutable(hook);
+  }
 
   @Override
   public List<Check> run(HostState host) {
@@ -21,7 +28,7 @@ final class LibvirtHookCheck implements CheckGroup {
           NAME, Check.HOST, "no " + hook + ": nothing gives a VM's whole IOMMU group to vfio-pci when it starts",
           Fixes.hookInstall()));
     }
-    if (!Files.isRegularFile(hook) || !Files.isExecutable(hook)) {
+    if (!isInstalled(host.paths())) {
       return List.of(Check.fail(NAME, Check.HOST, hook + " is not an executable file: libvirt does not run it", Fixes.hookMode()));
     }
     return List.of(Check.pass(NAME, Check.HOST, hook + " is installed (libvirtd runs hooks it found at its start)"));

@@ -48,7 +48,9 @@ final class ProbeChecks implements CheckGroup {
     if (conf.shortAddresses().isEmpty() && conf.filters().stream().anyMatch(ProbeChecks::coversNvidia)) {
       return Check.pass(FILTER, Check.HOST, "filter '" + filters + "'" + where + " selects every NVIDIA device (10de:*)");
     }
-    List<HostState.Examined> gpus = host.devices().stream().filter(HostState.Examined::isNvidiaGpu).toList();
+    // a vGPU parent is left out by the vGPU rule, not by the filter: its VFs are what VMs get
+    List<HostState.Examined> gpus =
+        host.devices().stream().filter(e -> e.isNvidiaGpu() && !e.device().hasVirtfn()).toList();
     List<String> left = gpus.stream().filter(e -> !e.selected()).map(e -> e.address().toString()).toList();
     if (!gpus.isEmpty() && left.isEmpty()) {
       return Check.pass(

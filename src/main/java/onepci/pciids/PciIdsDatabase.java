@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.zip.GZIPInputStream;
+import onepci.sysfs.HostPaths;
 
 /**
  * The {@code pci.ids} file lspci reads, looked up lazily: one pass over the bytes that keeps only
@@ -37,6 +38,18 @@ public final class PciIdsDatabase {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * The database the probe names a host's devices with: the usual places under the host's root,
+   * then on this machine when the root is a scratch tree.
+   */
+  public static Optional<PciIdsDatabase> find(HostPaths paths) {
+    Optional<PciIdsDatabase> found = find(paths.pciIdsCandidates());
+    if (found.isEmpty() && !paths.isRealRoot()) {
+      found = find(HostPaths.real().pciIdsCandidates());
+    }
+    return found;
   }
 
   /** A set of ids to name. */

@@ -13,7 +13,6 @@ import onepci.one.NameUuid;
 import onepci.one.TemplateVector;
 import onepci.pciids.PciIdsDatabase;
 import onepci.pciids.PciNames;
-import onepci.sysfs.DeviceReadException;
 import onepci.sysfs.Hex;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
@@ -25,10 +24,8 @@ import onepci.sysfs.SysfsReader;
  * The monitoring probe: the devices pci.conf selects, as OpenNebula's {@code PCI = [ ... ]}
  * vectors, sorted by address.
  *
- * <p>The rules are the stock probe's: filter on vendor, device and class; leave out NVIDIA vGPU
- * parents and SR-IOV PFs whose VFs are enabled; keep only the listed short addresses and device
- * names when those lists are set. Added: IOMMU_GROUP and attributes that do not change while the
- * host runs.
+ * <p>Which devices: {@link Offer}, the stock probe's rules. Added to its attributes: IOMMU_GROUP
+ * and attributes that do not change while the host runs.
  */
 public final class PciProbe {
 
@@ -56,72 +53,14 @@ public final class PciProbe {
    *     without them would be wrong, not just short
    */
   public List<TemplateVector> run() throws IOException {
-    List<PciDevice> selected = new ArrayList<>();
-    for (PciAddress address : reader.list()) {
-      try {
-        if (!conf.shortAddresses().isEmpty() && !conf.shortAddresses().contains(address)) {
-          continue;
-        }
-        SysfsReader.DeviceFolder folder = reader.folder(address);
-        if (!conf.selects(reader.identity(folder))) {
-          continue;
-        }
-        PciDevice d = reader.read(folder);
-        if (isLeftOut(d)) {
-          continue;
-        }
-        selected.add(d);
-      } catch (DeviceReadException e) {
-        warn.accept("skipped " + e.getMessage());
-      }
-    }
-
-    PciNames names = names(selected);
+    Offer.Offered offered = new Offer(reader, conf, pciIds, warn).select();
+    PciNames names = offered.names();
     IfnameResolver ifnames = new IfnameResolver(reader.paths(), warn);
-    List<TemplateVector> out = new ArrayList<>(selected.size());
-    for (PciDevice d : selected) {
-      String deviceName = names.device(d.vendor(), d.device());
-      if (!matchesDeviceName(deviceName)) {
-        continue;
-      }
-      out.add(vector(d, names, deviceName, ifnames));
+    List<TemplateVector> out = new ArrayList<>(offered.devices().size());
+    for (PciDevice d : offered.devices()) {
+      out.add(vector(d, names, names.device(d.vendor(), d.device()), ifnames));
     }
     return out;
-  }
-
-  /** NVIDIA vGPU parents and PFs with enabled VFs: their VFs are what a VM gets. */
-  private boolean isLeftOut(PciDevice d) {
-    if (conf.isNvidiaVendor(d.vendor()) && d.hasVirtfn()) {
-      return true;
-    }
-    return d.sriov() instanceof SriovRole.PhysicalFunction pf && pf.enabledVfs() > 0;
-  }
-
-  private boolean matchesDeviceName(String deviceName) {
-    if (conf.deviceNames().isEmpty()) {
-      return true;
-    }
-    for (Pattern p : conf.deviceNames()) {
-      if (p.matcher(deviceName).find()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private PciNames names(List<PciDevice> devices) throws IOException {
-    if (devices.isEmpty() || pciIds.isEmpty()) {
-      return PciNames.none();
-    }
-    PciIdsDatabase.Request rq = new PciIdsDatabase.Request();
-    for (PciDevice d : devices) {
-      rq.device(d.vendor(), d.device()).classId(d.classId());
-    }
-    try {
-      return pciIds.get().lookup(rq);
-    } catch (IOException e) {
-      throw new IOException(pciIds.get().file() + ": the PCI ID database cannot be read: " + e.getMessage(), e);
-    }
   }
 
   private TemplateVector vector(PciDevice d, PciNames names, String deviceName, IfnameResolver ifnames) {

@@ -251,6 +251,19 @@ public record HostPaths(Path root) {
     return oneRemotes().resolve("im/kvm-probes.d/host/system");
   }
 
+  /** The jar {@code onehost sync} puts beside pci-probe: what the probe runs, as oneadmin. */
+  public Path syncedProbeJar() {
+    return oneSystemProbes().resolve("one-pci.jar");
+  }
+
+  /**
+   * The jar the libvirt hook runs: the root-owned copy {@code install.sh --host} puts on a host
+   * (the synced one is writable by oneadmin, and the hook runs as root).
+   */
+  public Path hookJar() {
+    return root.resolve("usr/lib/one-pci/one-pci.jar");
+  }
+
   /** The probe's pci.conf as {@code onehost sync} puts it on a host. */
   public Path onePciConf() {
     return oneRemotes().resolve("etc/im/kvm-probes.d/pci.conf");

@@ -40,6 +40,11 @@ public final class Journal {
     return stateDir.resolve(domain.replaceAll("[^A-Za-z0-9._+-]", "_") + SUFFIX);
   }
 
+  /** The journal of a domain that holds nothing, kept in memory only: for plans that are never carried out. */
+  static Journal unsaved(String domain) {
+    return new Journal(Path.of(domain + SUFFIX), domain, List.of());
+  }
+
   /** The domain's journal, empty when it holds nothing. */
   public static Journal load(Path stateDir, String domain) throws IOException {
     Path f = fileFor(stateDir, domain);

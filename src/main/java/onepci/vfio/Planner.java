@@ -25,10 +25,36 @@ public final class Planner {
 
   private final HostPaths paths;
   private final SysfsReader reader;
+  /** Whether every plan reads the host's tables once between them (previews of one moment). */
+  private final boolean oneReadOfTheHost;
+  private HostUsage usage;
 
   public Planner(HostPaths paths) {
+    this(paths, false);
+  }
+
+  private Planner(HostPaths paths, boolean oneReadOfTheHost) {
     this.paths = paths;
     this.reader = new SysfsReader(paths);
+    this.oneReadOfTheHost = oneReadOfTheHost;
+  }
+
+  /**
+   * A planner for many {@link #preview}s of the host as it is now: the mount table, swap list,
+   * routes and console are read once for all of them (prepare reads them at every plan).
+   */
+  public static Planner forPreviews(HostPaths paths) {
+    return new Planner(paths, true);
+  }
+
+  private HostUsage usage() {
+    if (!oneReadOfTheHost) {
+      return new HostUsage(paths, reader);
+    }
+    if (usage == null) {
+      usage = new HostUsage(paths, reader);
+    }
+    return usage;
   }
 
   /**
@@ -38,7 +64,7 @@ public final class Planner {
   public Plan plan(String domain, List<PciAddress> requested, Journal own, List<Journal> others) throws RefusedException {
     List<Refusal> refusals = new ArrayList<>();
     Set<PciAddress> wanted = new LinkedHashSet<>(requested);
-    HostUsage usage = new HostUsage(paths, reader);
+    HostUsage usage = usage();
     TreeMap<Integer, List<PciAddress>> groups = new TreeMap<>();
     for (PciAddress a : wanted) {
       Optional<Integer> g = groupOf(a, refusals);
@@ -66,6 +92,50 @@ public final class Planner {
       throw new RefusedException(refusals);
     }
     return new Plan(domain, new ArrayList<>(members.values()));
+  }
+
+  /**
+   * What prepare would do now if a domain that holds nothing yet asked for these devices: the
+   * same rules as {@link #plan}, asked without a journal, without the lock and without changing
+   * anything, for {@code doctor} and anyone else who wants to know before a VM starts. The answer
+   * holds only until the host changes.
+   *
+   * @param others the journals of the domains whose devices count as taken (none: every device is
+   *     judged as if free)
+   */
+  public Preview preview(List<PciAddress> requested, List<Journal> others) {
+    try {
+      return new Preview(plan(PREVIEW_DOMAIN, requested, Journal.unsaved(PREVIEW_DOMAIN), others).members(), List.of());
+    } catch (RefusedException e) {
+      return new Preview(List.of(), e.refusals());
+    }
+  }
+
+  /** The name a {@link #preview} plans under; no journal of it is ever written. */
+  static final String PREVIEW_DOMAIN = "preview";
+
+  /**
+   * What {@link #preview} found.
+   *
+   * @param members every member of the devices' IOMMU groups with what prepare would do to it,
+   *     when it would go ahead (empty when it would refuse)
+   * @param refusals every reason prepare would refuse, device by device (empty when it would go ahead)
+   */
+  public record Preview(List<Plan.Member> members, List<Refusal> refusals) {
+
+    public Preview {
+      members = List.copyOf(members);
+      refusals = List.copyOf(refusals);
+    }
+
+    public boolean wouldPrepare() {
+      return refusals.isEmpty();
+    }
+
+    /** The refusals about the device itself (not about its group siblings). */
+    public List<Refusal> refusalsOf(PciAddress device) {
+      return refusals.stream().filter(r -> r.device().equals(device)).toList();
+    }
   }
 
   private Optional<Integer> groupOf(PciAddress a, List<Refusal> refusals) {

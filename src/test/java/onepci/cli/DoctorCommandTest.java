@@ -27,7 +27,7 @@ class DoctorCommandTest {
 
     assertThat(r.status()).isZero();
     assertThat(r.err()).isEmpty();
-    assertThat(r.out()).startsWith("STATUS  CHECK               SUBJECT       MESSAGE\n").endsWith("\n15 checks: 15 passed, 0 warnings, 0 failures\n");
+    assertThat(r.out()).startsWith("STATUS  CHECK               SUBJECT       MESSAGE\n").endsWith("\n17 checks: 17 passed, 0 warnings, 0 failures\n");
     assertThat(r.out()).doesNotContain("fix:").doesNotContain("\033[");
   }
 
@@ -52,7 +52,7 @@ class DoctorCommandTest {
 
     assertThat(r.status()).isZero();
     assertThat(r.out()).contains("{\"name\":\"iommu\",\"status\":\"pass\",\"subject\":\"host\",");
-    assertThat(r.out().split("\"status\":\"pass\"", -1)).hasSize(16);
+    assertThat(r.out().split("\"status\":\"pass\"", -1)).hasSize(18);
   }
 
   @Test
@@ -68,7 +68,7 @@ class DoctorCommandTest {
             "warn    iommu-pt            host          " + h.sys().root().resolve("proc/cmdline")
                 + " lacks iommu=pt: the host's own devices go through IOMMU translation, slowing host I/O\n"
                 + "                                          fix: sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&iommu=pt /' /etc/default/grub && update-grub && reboot\n")
-        .endsWith("\n15 checks: 14 passed, 1 warning, 0 failures\n");
+        .endsWith("\n17 checks: 16 passed, 1 warning, 0 failures\n");
   }
 
   @Test

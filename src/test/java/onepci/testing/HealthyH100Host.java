@@ -15,7 +15,7 @@ import java.nio.file.Path;
  * {@value #PORT}, on vfio-pci with a driverctl override; a ConnectX NIC the filter does not
  * select; vfio-pci loaded and listed for boot; {@code /dev/vfio/13} group kvm, mode 0666 with the
  * udev rule; the synced remotes with one-pci's probe in place of the stock one and
- * {@code :filter: '10de:*'}; Java 17; the libvirt hook.
+ * {@code :filter: '10de:*'}; Java 17; the libvirt hook, with the same jar as the probe's.
  */
 public final class HealthyH100Host {
 
@@ -73,6 +73,7 @@ public final class HealthyH100Host {
     s.write("proc/cmdline", "BOOT_IMAGE=/boot/vmlinuz-6.1.0-28-amd64 root=UUID=0b1c ro quiet intel_iommu=on iommu=pt\n");
     s.write("proc/cpuinfo", "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel name\t: Intel(R) Xeon(R) Platinum 8480+\n\n");
     topology(s);
+    hostTables(s);
 
     FakeSysfs.Device port = s.device(PORT).id(0x10b5, 0xc010, 0x060400).numa(1).localCpus(NODE1_CPUS).driver("pcieport");
     port.iommuGroup(GROUP);
@@ -88,6 +89,7 @@ public final class HealthyH100Host {
     s.write("var/tmp/one/etc/im/kvm-probes.d/pci.conf", ":filter: '10de:*'\n:short_address: []\n:device_name: []\n");
     s.file("var/tmp/one/im/kvm-probes.d/host/system/pci-probe", "#!/bin/sh\n", "rwxr-xr-x");
     s.file("var/tmp/one/im/kvm-probes.d/host/system/one-pci.jar", "PK", "rw-r--r--");
+    s.file("usr/lib/one-pci/one-pci.jar", "PK", "rw-r--r--");
     s.file("var/tmp/one/im/kvm-probes.d/host/one-pci-stock/pci.rb", "#!/usr/bin/env ruby\n", "rw-r--r--");
     s.file("usr/lib/jvm/java-17-openjdk-amd64/bin/java", "#!/bin/sh\n", "rwxr-xr-x");
     s.write("usr/lib/jvm/java-17-openjdk-amd64/release", "IMPLEMENTOR=\"Debian\"\nJAVA_VERSION=\"17.0.13\"\n");
@@ -119,6 +121,22 @@ public final class HealthyH100Host {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The default route's header line in {@code /proc/net/route}. */
+  public static final String ROUTE_HEADER = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n";
+
+  /**
+   * What the vfio engine reads to know what the host runs on: / on a SATA disk and the default
+   * route on an interface, neither of them among the PCI functions of the fixture; no swap.
+   */
+  private static void hostTables(FakeSysfs s) {
+    s.write("proc/self/mounts", "/dev/sda1 / ext4 rw,relatime 0 0\nproc /proc proc rw,nosuid 0 0\n");
+    s.write("proc/self/mountinfo",
+        "21 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n22 21 0:22 / /proc rw,nosuid shared:2 - proc proc rw\n");
+    s.write("proc/swaps", "Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n");
+    s.write("proc/net/route", ROUTE_HEADER + "bond0\t00000000\t0102A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
+    s.write("proc/net/ipv6_route", "");
   }
 
   /** Two nodes of 8 cores, each core with two threads n and n+16. */
