@@ -12,6 +12,7 @@ import onepci.conf.PciConf;
 import onepci.one.NameUuid;
 import onepci.one.TemplateVector;
 import onepci.pciids.PciIdsDatabase;
+import onepci.pciids.PciNameSources;
 import onepci.pciids.PciNames;
 import onepci.sysfs.DeviceReadException;
 import onepci.sysfs.Hex;
@@ -39,21 +40,21 @@ public final class PciProbe {
 
   private final SysfsReader reader;
   private final PciConf conf;
-  private final Optional<PciIdsDatabase> pciIds;
+  private final PciNameSources names;
   private final Consumer<String> warn;
 
-  public PciProbe(HostPaths paths, PciConf conf, Optional<PciIdsDatabase> pciIds, Consumer<String> warn) {
+  public PciProbe(HostPaths paths, PciConf conf, PciNameSources names, Consumer<String> warn) {
     this.reader = new SysfsReader(paths);
     this.conf = conf;
-    this.pciIds = pciIds;
+    this.names = names;
     this.warn = warn;
   }
 
   /**
    * Runs the probe.
    *
-   * @throws IOException when the device list or the name database cannot be read: a report
-   *     without them would be wrong, not just short
+   * @throws IOException when the device list cannot be read: a report without it would be
+   *     wrong, not just short (a name database that cannot be read is a warning)
    */
   public List<TemplateVector> run() throws IOException {
     List<PciDevice> selected = new ArrayList<>();
@@ -109,19 +110,12 @@ public final class PciProbe {
     return false;
   }
 
-  private PciNames names(List<PciDevice> devices) throws IOException {
-    if (devices.isEmpty() || pciIds.isEmpty()) {
-      return PciNames.none();
-    }
+  private PciNames names(List<PciDevice> devices) {
     PciIdsDatabase.Request rq = new PciIdsDatabase.Request();
     for (PciDevice d : devices) {
       rq.device(d.vendor(), d.device()).classId(d.classId());
     }
-    try {
-      return pciIds.get().lookup(rq);
-    } catch (IOException e) {
-      throw new IOException(pciIds.get().file() + ": the PCI ID database cannot be read: " + e.getMessage(), e);
-    }
+    return names.lookup(rq, warn);
   }
 
   private TemplateVector vector(PciDevice d, PciNames names, String deviceName, IfnameResolver ifnames) {
