@@ -18,7 +18,21 @@ import onepci.sysfs.HostPaths;
  */
 public final class TestHwdb {
 
+  private static Path withoutPciNames;
+
   private TestHwdb() {}
+
+  /**
+   * A database that names no PCI device (one USB entry: systemd-hwdb writes nothing for no
+   * entries), for tests whose names must come from their own pci.ids alone. Compiled once.
+   */
+  public static synchronized Path withoutPciNames() {
+    if (withoutPciNames == null) {
+      Path dir = Path.of("target", "test-hwdb", "without-pci-names").toAbsolutePath();
+      withoutPciNames = compile(dir, Map.of("50-usb-only.hwdb", "usb:v1D6Bp0002*\n ID_MODEL_FROM_DATABASE=2.0 root hub\n"));
+    }
+    return withoutPciNames;
+  }
 
   /**
    * Compiles the sources (file name to text, such as {@code 50-test.hwdb}) under {@code root}
