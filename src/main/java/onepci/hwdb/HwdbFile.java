@@ -149,8 +149,48 @@ public final class HwdbFile {
   /** Where a walk of patterns starts: a node, the index in its prefix, the glob child byte or -1. */
   private record PatternRoot(long offset, int p, int glob) {}
 
-  /** A full pattern below a glob, and the node holding its values. */
-  private record Pattern(byte[] bytes, Node node) {}
+  /**
+   * A full pattern below a glob, the node holding its values, and its longest run of plain bytes
+   * before any set or backslash: any string the pattern matches holds that run, so a string
+   * without it is passed over without running fnmatch.
+   */
+  private record Pattern(byte[] bytes, Node node, byte[] literal) {
+
+    static Pattern of(byte[] bytes, Node node) {
+      int bestFrom = 0;
+      int bestLength = 0;
+      int from = 0;
+      for (int i = 0; i <= bytes.length; i++) {
+        boolean end = i == bytes.length || bytes[i] == '[' || bytes[i] == '\\';
+        if (end || bytes[i] == '*' || bytes[i] == '?') {
+          if (i - from > bestLength) {
+            bestFrom = from;
+            bestLength = i - from;
+          }
+          from = i + 1;
+        }
+        if (end) {
+          break; // a set or a quoted byte: what follows is not plain bytes, leave it to fnmatch
+        }
+      }
+      return new Pattern(bytes, node, Arrays.copyOfRange(bytes, bestFrom, bestFrom + bestLength));
+    }
+
+    /** Whether {@code s[from, end)} holds the literal run: false means the pattern cannot match. */
+    boolean mayMatch(byte[] s, int from, int end) {
+      int n = literal.length;
+      outer:
+      for (int i = from; i <= end - n; i++) {
+        for (int k = 0; k < n; k++) {
+          if (s[i + k] != literal[k]) {
+            continue outer;
+          }
+        }
+        return true;
+      }
+      return n == 0;
+    }
+  }
 
   /** A node being walked for its patterns: how many bytes it added to the pattern, its next child. */
   private static final class Frame {
@@ -306,7 +346,8 @@ public final class HwdbFile {
     private void matchBelow(Node start, byte[] prefix, int p, int glob, int from) throws HwdbFormatException {
       int rest = Math.min(from, search.length);
       for (Pattern pattern : patterns(start, prefix, p, glob)) {
-        if (Fnmatch.matches(pattern.bytes, pattern.bytes.length, search, rest, search.length)) {
+        if (pattern.mayMatch(search, rest, search.length)
+            && Fnmatch.matches(pattern.bytes, pattern.bytes.length, search, rest, search.length)) {
           addValues(pattern.node);
         }
       }
@@ -341,7 +382,7 @@ public final class HwdbFile {
           continue;
         }
         if (f.node.values > 0) {
-          out.add(new Pattern(Arrays.copyOf(pattern, length), f.node));
+          out.add(Pattern.of(Arrays.copyOf(pattern, length), f.node));
         }
         length -= f.added;
         stack.pop();

@@ -6,7 +6,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -34,22 +33,31 @@ final class HwdbNames {
   }
 
   Optional<String> vendor(int vendor) {
-    return get(String.format(Locale.ROOT, "pci:v%08X*", vendor), "ID_VENDOR_FROM_DATABASE");
+    return get("pci:v" + hex(vendor, 8) + "*", "ID_VENDOR_FROM_DATABASE");
   }
 
   Optional<String> device(int vendor, int device) {
-    return get(String.format(Locale.ROOT, "pci:v%08Xd%08X*", vendor, device), "ID_MODEL_FROM_DATABASE");
+    return get("pci:v" + hex(vendor, 8) + "d" + hex(device, 8) + "*", "ID_MODEL_FROM_DATABASE");
   }
 
   /** The name of a base class ({@code 0x03}). */
   Optional<String> baseClass(int baseClass) {
-    return get(String.format(Locale.ROOT, "pci:v*d*sv*sd*bc%02X*", baseClass), "ID_PCI_CLASS_FROM_DATABASE");
+    return get("pci:v*d*sv*sd*bc" + hex(baseClass, 2) + "*", "ID_PCI_CLASS_FROM_DATABASE");
   }
 
   /** The name of a subclass, given as a 16-bit class ({@code 0x0302}). */
   Optional<String> subclass(int classId) {
-    return get(
-        String.format(Locale.ROOT, "pci:v*d*sv*sd*bc%02Xsc%02X*", classId >>> 8, classId & 0xff), "ID_PCI_SUBCLASS_FROM_DATABASE");
+    return get("pci:v*d*sv*sd*bc" + hex(classId >>> 8, 2) + "sc" + hex(classId & 0xff, 2) + "*", "ID_PCI_SUBCLASS_FROM_DATABASE");
+  }
+
+  /** Upper-case hex of {@code digits} digits, as libpci's {@code %0NX} (no Formatter: it is slow to start). */
+  private static String hex(int value, int digits) {
+    char[] c = new char[digits];
+    for (int i = digits - 1; i >= 0; i--) {
+      c[i] = Character.toUpperCase(Character.forDigit(value & 0xf, 16));
+      value >>>= 4;
+    }
+    return new String(c);
   }
 
   /** The property of the modalias; an empty value is no name, as for libpci. */
