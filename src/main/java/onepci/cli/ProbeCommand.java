@@ -13,6 +13,7 @@ import onepci.conf.PciConf;
 import onepci.one.CompressedSize;
 import onepci.one.TemplateVector;
 import onepci.pciids.PciIdsDatabase;
+import onepci.pciids.PciNameSources;
 import onepci.probe.PciProbe;
 import onepci.sysfs.HostPaths;
 
@@ -20,13 +21,14 @@ import onepci.sysfs.HostPaths;
 final class ProbeCommand implements Command {
 
   /** The probe's options, parsed apart from running. */
-  record Options(Optional<Path> config, Optional<String> filter, Path root, Optional<Path> pciIds) {
+  record Options(Optional<Path> config, Optional<String> filter, Path root, Optional<Path> pciIds, Optional<Path> hwdb) {
 
     static Options parse(List<String> argv) throws UsageException {
       Optional<Path> config = Optional.empty();
       Optional<String> filter = Optional.empty();
       Path root = HostPaths.real().root();
       Optional<Path> pciIds = Optional.empty();
+      Optional<Path> hwdb = Optional.empty();
       Args a = Args.of("probe", argv);
       while (a.hasNext()) {
         String w = a.next();
@@ -35,16 +37,17 @@ final class ProbeCommand implements Command {
           case "--filter" -> filter = Optional.of(a.value(w));
           case "--sysfs-root" -> root = Path.of(a.value(w));
           case "--pci-ids" -> pciIds = Optional.of(Path.of(a.value(w)));
-          default -> throw Args.unknown("probe", w, List.of("--config", "--filter", "--sysfs-root", "--pci-ids"));
+          case "--hwdb" -> hwdb = Optional.of(Path.of(a.value(w)));
+          default -> throw Args.unknown("probe", w, List.of("--config", "--filter", "--sysfs-root", "--pci-ids", "--hwdb"));
         }
       }
-      return new Options(config, filter, root, pciIds);
+      return new Options(config, filter, root, pciIds, hwdb);
     }
   }
 
   @Override
   public String synopsis() {
-    return "probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE]";
+    return "probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE] [--hwdb FILE]";
   }
 
   @Override
@@ -58,9 +61,9 @@ final class ProbeCommand implements Command {
       }
       conf.warnings().forEach(w -> io.err().println("one-pci probe: warning: " + w));
 
-      Optional<PciIdsDatabase> ids = pciIds(o, paths, io);
+      PciNameSources names = new PciNameSources(pciIds(o, paths, io), hwdbCandidates(o, paths));
       List<String> warnings = new ArrayList<>();
-      List<TemplateVector> vectors = new PciProbe(paths, conf, ids, warnings::add).run();
+      List<TemplateVector> vectors = new PciProbe(paths, conf, names, warnings::add).run();
       byte[] report = PciProbe.format(vectors).getBytes(StandardCharsets.UTF_8);
       io.out().write(report, 0, report.length);
       io.out().flush();
@@ -93,9 +96,22 @@ final class ProbeCommand implements Command {
     Optional<PciIdsDatabase> found = PciIdsDatabase.find(paths);
     if (found.isEmpty()) {
       io.err().println(
-          "one-pci probe: warning: no pci.ids found (install the pci.ids or hwdata package); devices are named 'Device'");
+          "one-pci probe: warning: no pci.ids found (install the pci.ids or hwdata package); names come from udev's hardware"
+              + " database alone");
     }
     return found;
+  }
+
+  /** Where hwdb.bin is looked for: the named file, else sd-hwdb's places under the root, then on this host. */
+  private static List<Path> hwdbCandidates(Options o, HostPaths paths) throws IOException {
+    if (o.hwdb().isPresent()) {
+      Path p = o.hwdb().get();
+      if (!Files.isReadable(p)) {
+        throw new IOException(p + ": --hwdb names a file that does not exist or cannot be read");
+      }
+      return List.of(p);
+    }
+    return PciNameSources.hwdbPlaces(paths);
   }
 
   private static String describe(IOException e) {

@@ -9,7 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import onepci.conf.ConfigException;
 import onepci.conf.PciConf;
-import onepci.pciids.PciIdsDatabase;
+import onepci.pciids.PciNameSources;
 import onepci.probe.Offer;
 import onepci.sysfs.DeviceReadException;
 import onepci.sysfs.HostPaths;
@@ -124,7 +124,7 @@ public final class HostState {
     List<String> problems = new ArrayList<>();
     try {
       List<PciAddress> all = reader.list();
-      Set<PciAddress> offered = offered(reader, conf, PciIdsDatabase.find(paths), problems);
+      Set<PciAddress> offered = offered(reader, conf, PciNameSources.forHost(paths), problems);
       for (PciAddress a : all) {
         try {
           SysfsReader.DeviceFolder folder = reader.folder(a);
@@ -150,11 +150,11 @@ public final class HostState {
   }
 
   /** The addresses the probe prints with this pci.conf; none when it would print nothing (a problem is added). */
-  private static Set<PciAddress> offered(SysfsReader reader, PciConf conf, Optional<PciIdsDatabase> pciIds, List<String> problems) {
+  private static Set<PciAddress> offered(SysfsReader reader, PciConf conf, PciNameSources names, List<String> problems) {
     try {
       Set<PciAddress> out = new HashSet<>();
       // a device the probe cannot read is one the loop below cannot read either, and reports
-      new Offer(reader, conf, pciIds, skipped -> {}).select().devices().forEach(d -> out.add(d.address()));
+      new Offer(reader, conf, names, skipped -> {}).select().devices().forEach(d -> out.add(d.address()));
       return out;
     } catch (IOException e) {
       problems.add(e.getMessage() + " (the probe then reports no device)");

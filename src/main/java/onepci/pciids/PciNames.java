@@ -1,23 +1,33 @@
 package onepci.pciids;
 
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Names from the PCI ID database for a set of ids, with lspci's words for what it lacks.
+ * Device names as libpci resolves them ({@code lib/names.c}): from the PCI ID database first,
+ * then from udev's hardware database for what it lacks, then lspci's words ({@code Vendor},
+ * {@code Device}, {@code Class}).
  *
- * <p>Keys: a vendor id; {@code vendor << 16 | device}; a 16-bit class ({@code 0x0302}) for a
- * subclass name and {@code 0x10000 | class} for a base class name.
+ * <p>Keys of the pci.ids names: a vendor id; {@code vendor << 16 | device}; a 16-bit class
+ * ({@code 0x0302}) for a subclass name and {@code 0x10000 | class} for a base class name.
  */
 public final class PciNames {
 
   private final Map<Integer, String> vendors;
   private final Map<Integer, String> devices;
   private final Map<Integer, String> classes;
+  private final Optional<HwdbNames> hwdb;
 
   PciNames(Map<Integer, String> vendors, Map<Integer, String> devices, Map<Integer, String> classes) {
+    this(vendors, devices, classes, Optional.empty());
+  }
+
+  private PciNames(
+      Map<Integer, String> vendors, Map<Integer, String> devices, Map<Integer, String> classes, Optional<HwdbNames> hwdb) {
     this.vendors = Map.copyOf(vendors);
     this.devices = Map.copyOf(devices);
     this.classes = Map.copyOf(classes);
+    this.hwdb = hwdb;
   }
 
   /** No database at all: every name is lspci's placeholder. */
@@ -25,20 +35,44 @@ public final class PciNames {
     return new PciNames(Map.of(), Map.of(), Map.of());
   }
 
+  /** These names, with udev's hardware database asked for what they lack. */
+  PciNames withHwdb(HwdbNames names) {
+    return new PciNames(vendors, devices, classes, Optional.of(names));
+  }
+
   public String vendor(int vendor) {
-    return vendors.getOrDefault(vendor, "Vendor");
+    String name = vendors.get(vendor);
+    if (name != null) {
+      return name;
+    }
+    return hwdb.flatMap(h -> h.vendor(vendor)).orElse("Vendor");
   }
 
   public String device(int vendor, int device) {
-    return devices.getOrDefault(vendor << 16 | device, "Device");
+    String name = devices.get(vendor << 16 | device);
+    if (name != null) {
+      return name;
+    }
+    return hwdb.flatMap(h -> h.device(vendor, device)).orElse("Device");
   }
 
-  /** The subclass name, else the base class name, else {@code Class}. */
+  /**
+   * The subclass name, else the base class name, else {@code Class}; each from pci.ids, then
+   * from the hardware database (libpci asks for the subclass in both before the base class).
+   */
   public String className(int classId) {
     String sub = classes.get(classId);
     if (sub != null) {
       return sub;
     }
-    return classes.getOrDefault(0x10000 | (classId >>> 8), "Class");
+    Optional<String> fromHwdb = hwdb.flatMap(h -> h.subclass(classId));
+    if (fromHwdb.isPresent()) {
+      return fromHwdb.get();
+    }
+    String base = classes.get(0x10000 | (classId >>> 8));
+    if (base != null) {
+      return base;
+    }
+    return hwdb.flatMap(h -> h.baseClass(classId >>> 8)).orElse("Class");
   }
 }

@@ -8,6 +8,7 @@ import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import onepci.conf.PciConf;
 import onepci.pciids.PciIdsDatabase;
+import onepci.pciids.PciNameSources;
 import onepci.pciids.PciNames;
 import onepci.sysfs.DeviceReadException;
 import onepci.sysfs.PciAddress;
@@ -40,18 +41,18 @@ public final class Offer {
 
   private final SysfsReader reader;
   private final PciConf conf;
-  private final Optional<PciIdsDatabase> pciIds;
+  private final PciNameSources names;
   private final Consumer<String> warn;
 
   /**
-   * @param pciIds the name database {@code :device_name:} is matched against; without one every
-   *     device is named {@code Device}, as the probe prints it
+   * @param names where names come from (pci.ids, then udev's hwdb); {@code :device_name:} is
+   *     matched against the names the probe prints
    * @param warn told of each device that cannot be read (it is left out)
    */
-  public Offer(SysfsReader reader, PciConf conf, Optional<PciIdsDatabase> pciIds, Consumer<String> warn) {
+  public Offer(SysfsReader reader, PciConf conf, PciNameSources names, Consumer<String> warn) {
     this.reader = reader;
     this.conf = conf;
-    this.pciIds = pciIds;
+    this.names = names;
     this.warn = warn;
   }
 
@@ -111,18 +112,11 @@ public final class Offer {
     return false;
   }
 
-  private PciNames names(List<PciDevice> devices) throws IOException {
-    if (devices.isEmpty() || pciIds.isEmpty()) {
-      return PciNames.none();
-    }
+  private PciNames names(List<PciDevice> devices) {
     PciIdsDatabase.Request rq = new PciIdsDatabase.Request();
     for (PciDevice d : devices) {
       rq.device(d.vendor(), d.device()).classId(d.classId());
     }
-    try {
-      return pciIds.get().lookup(rq);
-    } catch (IOException e) {
-      throw new IOException(pciIds.get().file() + ": the PCI ID database cannot be read: " + e.getMessage(), e);
-    }
+    return names.lookup(rq, warn);
   }
 }

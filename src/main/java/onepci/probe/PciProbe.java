@@ -12,6 +12,7 @@ import onepci.conf.PciConf;
 import onepci.one.NameUuid;
 import onepci.one.TemplateVector;
 import onepci.pciids.PciIdsDatabase;
+import onepci.pciids.PciNameSources;
 import onepci.pciids.PciNames;
 import onepci.sysfs.Hex;
 import onepci.sysfs.HostPaths;
@@ -36,24 +37,24 @@ public final class PciProbe {
 
   private final SysfsReader reader;
   private final PciConf conf;
-  private final Optional<PciIdsDatabase> pciIds;
+  private final PciNameSources names;
   private final Consumer<String> warn;
 
-  public PciProbe(HostPaths paths, PciConf conf, Optional<PciIdsDatabase> pciIds, Consumer<String> warn) {
+  public PciProbe(HostPaths paths, PciConf conf, PciNameSources names, Consumer<String> warn) {
     this.reader = SysfsReader.sparingConfig(paths);
     this.conf = conf;
-    this.pciIds = pciIds;
+    this.names = names;
     this.warn = warn;
   }
 
   /**
    * Runs the probe.
    *
-   * @throws IOException when the device list or the name database cannot be read: a report
-   *     without them would be wrong, not just short
+   * @throws IOException when the device list cannot be read: a report without it would be
+   *     wrong, not just short (a name database that cannot be read is a warning)
    */
   public List<TemplateVector> run() throws IOException {
-    Offer.Offered offered = new Offer(reader, conf, pciIds, warn).select();
+    Offer.Offered offered = new Offer(reader, conf, this.names, warn).select();
     PciNames names = offered.names();
     IfnameResolver ifnames = new IfnameResolver(reader.paths(), warn);
     List<TemplateVector> out = new ArrayList<>(offered.devices().size());

@@ -289,4 +289,19 @@ public record HostPaths(Path root) {
         root.resolve("usr/share/hwdata/pci.ids.gz"),
         root.resolve("usr/share/pci.ids.gz"));
   }
+
+  /**
+   * The places of udev's compiled hardware database, in the order sd-hwdb tries them: systemd's
+   * {@code HWDB_BIN_PATHS}, with the split-/usr places Debian 12's libudev also tries
+   * ({@code /lib/...}) before the merged-/usr one newer builds use ({@code /usr/lib/udev}).
+   */
+  public List<Path> hwdbCandidates() {
+    return List.of(
+        root.resolve("etc/systemd/hwdb/hwdb.bin"),
+        root.resolve("etc/udev/hwdb.bin"),
+        root.resolve("usr/lib/systemd/hwdb/hwdb.bin"),
+        root.resolve("lib/systemd/hwdb/hwdb.bin"),
+        root.resolve("lib/udev/hwdb.bin"),
+        root.resolve("usr/lib/udev/hwdb.bin"));
+  }
 }

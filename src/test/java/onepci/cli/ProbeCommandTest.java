@@ -22,8 +22,8 @@ class ProbeCommandTest {
     assertThat(r.out()).isEmpty();
     assertThat(r.err())
         .isEqualTo(
-            "one-pci probe: unknown option --fliter (known: --config, --filter, --sysfs-root, --pci-ids)\n"
-                + "usage: one-pci probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE]\n");
+            "one-pci probe: unknown option --fliter (known: --config, --filter, --sysfs-root, --pci-ids, --hwdb)\n"
+                + "usage: one-pci probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE] [--hwdb FILE]\n");
   }
 
   @Test
@@ -83,6 +83,18 @@ class ProbeCommandTest {
 
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).isEqualTo("one-pci probe: cannot report PCI devices: " + ids + ": --pci-ids names a file that does not exist or cannot be read\n");
+  }
+
+  @Test
+  void aHwdbOptionNamingNoFileFails() {
+    FakeSysfs.create(tmp.resolve("host"));
+    Path hwdb = tmp.resolve("missing/hwdb.bin");
+
+    Cli.Result r = Cli.run("probe", "--filter", "*:*", "--sysfs-root", tmp.resolve("host").toString(), "--hwdb", hwdb.toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).isEqualTo("one-pci probe: cannot report PCI devices: " + hwdb + ": --hwdb names a file that does not exist or cannot be read\n");
   }
 
   @Test

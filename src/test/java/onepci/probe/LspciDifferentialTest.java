@@ -16,14 +16,18 @@ import onepci.testing.Cli;
 import onepci.testing.FakeSysfs;
 import onepci.testing.OneTemplate;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The probe against the real {@code lspci -mmnn} (the heart of the stock probe) on the same
- * generated tree and the same real pci.ids: the same devices for each filter, with the same
- * vendor, device and class names. Needs pciutils and pci.ids (.ci/run installs them).
+ * generated tree, with this machine's pci.ids and udev hardware database (lspci reads hwdb.bin
+ * through libudev for what pci.ids lacks; the probe falls back to the machine's hwdb.bin as the
+ * tree has none): the same devices for each filter, with the same vendor, device and class names,
+ * also once the stock probe's rules (NVIDIA names, {@code :device_name:}) are applied. Needs
+ * pciutils, pci.ids and udev (.ci/run installs them).
  */
 class LspciDifferentialTest {
 
@@ -41,7 +45,7 @@ class LspciDifferentialTest {
     sys = FakeSysfs.create(tmp.resolve("host"));
     Random rnd = new Random(20261123);
     int[][] ids = {
-      {0x10de, 0x2330}, {0x10de, 0x20b5}, {0x10de, 0x22a3}, {0x10de, 0x1af1}, {0x10de, 0x9999},
+      {0x10de, 0x2330}, {0x10de, 0x2335}, {0x10de, 0x20b5}, {0x10de, 0x22a3}, {0x10de, 0x1af1}, {0x10de, 0x9999},
       {0x15b3, 0x101d}, {0x15b3, 0x101e}, {0x15b3, 0xa2dc}, {0x8086, 0x1572}, {0x8086, 0x0d57},
       {0x8086, 0x2922}, {0x1af4, 0x1041}, {0x1af4, 0x1042}, {0x1000, 0x0097}, {0x144d, 0xa80a},
       {0xfff0, 0x0001}, {0x1d0f, 0xefa1}, {0x14e4, 0x16d7}
@@ -57,6 +61,9 @@ class LspciDifferentialTest {
     sys.device("0000:00:14.0").id(0x8086, 0x2922, 0x0c0330);
     sys.device("0000:00:04.0").id(0x1af4, 0x1053, 0xff0000);
     sys.device("0000:00:05.0").id(0x1af4, 0x1041, 0x020000);
+    // an HGX board's H200 and NVSwitch, which Debian 12's pci.ids does not know
+    sys.device("0000:e2:00.0").id(0x10de, 0x2335, 0x030200);
+    sys.device("0000:e3:00.0").id(0x10de, 0x22a3, 0x068000);
     conf = tmp.resolve("pci.conf");
     Files.writeString(conf, ":filter: '0:0'\n:nvidia_vendors: []\n");
   }
@@ -79,11 +86,62 @@ class LspciDifferentialTest {
     assertThat(actual).isEqualTo(expected);
   }
 
+  @Test
+  void theTreeHoldsDevicesOnlyTheHardwareDatabaseNames() throws Exception {
+    List<String> withHwdb = lspci("10de:2335", false);
+    List<String> pciIdsOnly = lspci("10de:2335", true);
+
+    assertThat(pciIdsOnly).as("this machine's pci.ids does not know 10de:2335").isNotEmpty().allMatch(row -> row.endsWith(" | Device | 2335"));
+    assertThat(withHwdb).as("lspci names 10de:2335 from this machine's hwdb.bin").isNotEmpty().noneMatch(row -> row.endsWith(" | Device | 2335"));
+  }
+
+  /**
+   * The stock probe's rules on lspci's lines (pci.rb): {@code :device_name:} patterns matched
+   * case-insensitively against the device name, and NVIDIA's vendor name put before the device's.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"", "h100", "h200|nvswitch", "controller"})
+  void sameReportAsTheStockProbesRules(String deviceName) throws Exception {
+    Path stockConf = tmp.resolve("stock-" + deviceName.length() + ".conf");
+    Files.writeString(stockConf, ":filter: '*:*'\n" + (deviceName.isEmpty() ? "" : ":device_name: ['" + deviceName + "']\n"));
+    Pattern pattern = Pattern.compile(deviceName, Pattern.CASE_INSENSITIVE);
+    List<String> expected = new ArrayList<>();
+    for (String row : lspci("*:*", false)) {
+      String[] f = row.split(" \\| ", -1);
+      if (!deviceName.isEmpty() && !pattern.matcher(f[5]).find()) {
+        continue;
+      }
+      String name = f[4].equals("10de") ? f[3] + " " + f[5] : f[5];
+      expected.add(String.join(" | ", f[0], f[3], name, f[1]));
+    }
+    if (!deviceName.isEmpty()) {
+      assertThat(expected).as("lspci's names match %s", deviceName).isNotEmpty();
+    }
+
+    Cli.Result r = Cli.run("probe", "--config", stockConf.toString(), "--sysfs-root", sys.root().toString(), "--pci-ids", PCI_IDS.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.err()).isEmpty();
+    List<String> actual = new ArrayList<>();
+    for (Map<String, String> v : OneTemplate.vectors(r.out(), "PCI")) {
+      actual.add(String.join(" | ", v.get("SHORT_ADDRESS"), v.get("VENDOR_NAME"), v.get("DEVICE_NAME"), v.get("CLASS_NAME")));
+    }
+    assertThat(actual).isEqualTo(expected);
+  }
+
   static List<String> lspci(String filter) throws IOException, InterruptedException {
+    return lspci(filter, false);
+  }
+
+  /** lspci's lines as rows; {@code pciIdsOnly} keeps it from the hardware database. */
+  static List<String> lspci(String filter, boolean pciIdsOnly) throws IOException, InterruptedException {
+    List<String> argv = new ArrayList<>(List.of(
+        "lspci", "-mmnn", "-d", filter, "-A", "linux-sysfs", "-O", "sysfs.path=" + sys.root().resolve("sys/bus/pci"), "-i", PCI_IDS.toString()));
+    if (pciIdsOnly) {
+      argv.addAll(List.of("-O", "hwdb.disable=1"));
+    }
     Process p =
-        new ProcessBuilder(
-                "lspci", "-mmnn", "-d", filter, "-A", "linux-sysfs",
-                "-O", "sysfs.path=" + sys.root().resolve("sys/bus/pci"), "-O", "hwdb.disable=1", "-i", PCI_IDS.toString())
+        new ProcessBuilder(argv)
             .redirectError(ProcessBuilder.Redirect.DISCARD)
             .start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -10,6 +10,7 @@ import java.util.Map;
 import onepci.testing.Cli;
 import onepci.testing.FakeSysfs;
 import onepci.testing.OneTemplate;
+import onepci.testing.TestHwdb;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,9 @@ class PciProbeTest {
     try {
       Path file = tmp.resolve("pci.conf");
       Files.writeString(file, conf);
-      return Cli.run("probe", "--config", file.toString(), "--sysfs-root", sys.root().toString(), "--pci-ids", pciIds.toString());
+      return Cli.run(
+          "probe", "--config", file.toString(), "--sysfs-root", sys.root().toString(), "--pci-ids", pciIds.toString(),
+          "--hwdb", TestHwdb.withoutPciNames().toString());
     } catch (IOException e) {
       throw new AssertionError(e);
     }
