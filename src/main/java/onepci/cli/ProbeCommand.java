@@ -2,7 +2,6 @@ package onepci.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,6 +9,7 @@ import java.util.Optional;
 import onepci.conf.ConfigException;
 import onepci.conf.IdFilter;
 import onepci.conf.PciConf;
+import onepci.io.IoFailure;
 import onepci.one.CompressedSize;
 import onepci.one.TemplateVector;
 import onepci.pciids.PciIdsDatabase;
@@ -43,14 +43,35 @@ final class ProbeCommand implements Command {
   }
 
   @Override
-  public String synopsis() {
-    return "probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE]";
+  public List<String> synopsis() {
+    return List.of("probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE]");
+  }
+
+  @Override
+  public String help(List<String> args) {
+    return "usage: one-pci " + synopsis().get(0) + "\n"
+        + "\n"
+        + "Prints this host's PCI devices as OpenNebula's monitor reads them: the stock pci.rb's\n"
+        + "PCI = [ ... ] lines, plus IOMMU_GROUP, SUBSYSTEM_VENDOR/DEVICE, LOCAL_CPUS, MAX_LINK_SPEED/WIDTH.\n"
+        + "\n"
+        + "  --config FILE     the pci.conf to read; without it nothing is selected (filter 0:0)\n"
+        + "  --filter SPEC     replaces :filter: (10de:*, 10de:*:0302,15b3:*, *:* for every device)\n"
+        + "  --sysfs-root DIR  a folder standing in for / (default /)\n"
+        + "  --pci-ids FILE    the PCI ID database (default: pci.ids in the usual places)\n"
+        + "\n"
+        + "Exit status: 0 with the report, 1 when it would be wrong (invalid pci.conf, no device list),\n"
+        + "64 for a wrong command line.\n";
   }
 
   @Override
   public int run(List<String> argv, Io io) throws UsageException {
     Options o = Options.parse(argv);
     HostPaths paths = new HostPaths(o.root());
+    Optional<String> badRoot = SysfsRoot.problem(paths);
+    if (badRoot.isPresent()) {
+      io.err().println("one-pci probe: " + badRoot.get());
+      return Main.EXIT_FAILURE;
+    }
     try {
       PciConf conf = o.config().isPresent() ? PciConf.load(o.config().get()) : PciConf.defaults();
       if (o.filter().isPresent()) {
@@ -77,7 +98,7 @@ final class ProbeCommand implements Command {
       io.err().println("one-pci probe: " + e.getMessage());
       return Main.EXIT_FAILURE;
     } catch (IOException e) {
-      io.err().println("one-pci probe: cannot report PCI devices: " + describe(e));
+      io.err().println("one-pci probe: cannot report PCI devices: " + IoFailure.describe(e));
       return Main.EXIT_FAILURE;
     }
   }
@@ -85,8 +106,9 @@ final class ProbeCommand implements Command {
   private static Optional<PciIdsDatabase> pciIds(Options o, HostPaths paths, Io io) throws IOException {
     if (o.pciIds().isPresent()) {
       Path p = o.pciIds().get();
-      if (!Files.isReadable(p)) {
-        throw new IOException(p + ": --pci-ids names a file that does not exist or cannot be read");
+      Optional<String> unreadable = IoFailure.unreadableFile(p);
+      if (unreadable.isPresent()) {
+        throw new IOException("--pci-ids " + unreadable.get());
       }
       return Optional.of(new PciIdsDatabase(p));
     }
@@ -99,15 +121,5 @@ final class ProbeCommand implements Command {
           "one-pci probe: warning: no pci.ids found (install the pci.ids or hwdata package); devices are named 'Device'");
     }
     return found;
-  }
-
-  private static String describe(IOException e) {
-    if (e instanceof java.nio.file.NoSuchFileException n) {
-      return n.getFile() + (n.getReason() != null ? ": " + n.getReason() : ": no such file");
-    }
-    if (e instanceof java.nio.file.AccessDeniedException a) {
-      return a.getFile() + ": permission denied";
-    }
-    return e.getMessage();
   }
 }

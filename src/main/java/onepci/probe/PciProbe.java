@@ -9,6 +9,7 @@ import java.util.StringJoiner;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import onepci.conf.PciConf;
+import onepci.io.IoFailure;
 import onepci.one.NameUuid;
 import onepci.one.TemplateVector;
 import onepci.pciids.PciIdsDatabase;
@@ -120,7 +121,7 @@ public final class PciProbe {
     try {
       return pciIds.get().lookup(rq);
     } catch (IOException e) {
-      throw new IOException(pciIds.get().file() + ": the PCI ID database cannot be read: " + e.getMessage(), e);
+      throw new IOException(pciIds.get().file() + ": the PCI ID database cannot be read: " + IoFailure.reason(e), e);
     }
   }
 
