@@ -96,11 +96,30 @@ final class ProbeCommand implements Command {
       return Main.EXIT_OK;
     } catch (ConfigException e) {
       io.err().println("one-pci probe: " + e.getMessage());
+      frontEndCopy(o.config(), paths).ifPresent(
+          f -> io.err().println(
+              "one-pci probe: this is the host's copy: edit " + f + " on the front-end, then run 'onehost sync -f' there to push it"));
       return Main.EXIT_FAILURE;
     } catch (IOException e) {
       io.err().println("one-pci probe: cannot report PCI devices: " + IoFailure.describe(e));
       return Main.EXIT_FAILURE;
     }
+  }
+
+  /**
+   * The front-end file a host's synced pci.conf comes from: {@code <remotes>/etc/im/<probes>/pci.conf}
+   * under {@code /var/tmp/one} is a copy of the same path under the front-end's remotes.
+   */
+  static Optional<Path> frontEndCopy(Optional<Path> config, HostPaths paths) {
+    if (config.isEmpty()) {
+      return Optional.empty();
+    }
+    Path synced = paths.oneRemotes().resolve("etc/im");
+    Path c = config.get().toAbsolutePath().normalize();
+    if (!c.startsWith(synced) || synced.relativize(c).getNameCount() != 2 || !c.getFileName().toString().equals("pci.conf")) {
+      return Optional.empty();
+    }
+    return Optional.of(HostPaths.real().frontendRemotes().resolve("etc/im").resolve(synced.relativize(c)));
   }
 
   private static Optional<PciIdsDatabase> pciIds(Options o, HostPaths paths, Io io) throws IOException {
