@@ -86,7 +86,7 @@ public record PciConf(
     } catch (NoSuchFileException e) {
       throw new ConfigException(file, "the file does not exist");
     } catch (IOException e) {
-      throw new ConfigException(file, IoFailure.reason(e) + (IoFailure.fix(e).isEmpty() ? "" : "; " + IoFailure.fix(e)), e);
+      throw new ConfigException(file, "cannot be read: " + IoFailure.reason(e) + (IoFailure.fix(e).isEmpty() ? "" : "; " + IoFailure.fix(e)), e);
     }
     return parse(file, text);
   }

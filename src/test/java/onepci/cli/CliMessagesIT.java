@@ -57,7 +57,7 @@ class CliMessagesIT {
 
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
-    assertThat(r.err()).isEqualTo("one-pci probe: Invalid configuration " + secret + ": permission denied; run as root, or let this user read it\n");
+    assertThat(r.err()).isEqualTo("one-pci probe: Invalid configuration " + secret + ": cannot be read: permission denied; run as root, or let this user read it\n");
   }
 
   @Test

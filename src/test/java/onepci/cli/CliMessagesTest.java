@@ -49,7 +49,7 @@ class CliMessagesTest {
   void aPciConfThatIsNotUtf8() {
     Cli.Result r = failsInWords("probe", "--config", notUtf8.toString(), "--sysfs-root", root);
 
-    assertThat(r.err()).isEqualTo("one-pci probe: Invalid configuration " + notUtf8 + ": not UTF-8 text; save it as UTF-8 text\n");
+    assertThat(r.err()).isEqualTo("one-pci probe: Invalid configuration " + notUtf8 + ": cannot be read: not UTF-8 text; save it as UTF-8 text\n");
   }
 
   @Test
@@ -57,7 +57,7 @@ class CliMessagesTest {
     Cli.Result r = failsInWords("probe", "--config", folder.toString(), "--sysfs-root", root);
 
     assertThat(r.err())
-        .isEqualTo("one-pci probe: Invalid configuration " + folder + ": is a directory, not a file; name the file itself, not its folder\n");
+        .isEqualTo("one-pci probe: Invalid configuration " + folder + ": cannot be read: is a directory, not a file; name the file itself, not its folder\n");
   }
 
   @Test
