@@ -1,44 +1,77 @@
 package onepci.cli;
 
-import java.util.ArrayList;
 import java.util.List;
 
-/** A small parser for {@code --name value}, {@code --name=value} and {@code --flag} options. */
+/**
+ * A small parser for {@code --name value}, {@code --name=value} and {@code --flag} options. The
+ * words are never rewritten: {@code --name=value} is one word whose value only {@link #value}
+ * takes, and an option that does not take it (a flag) is a usage error naming the option.
+ */
 final class Args {
 
+  /** The words that ask for a command's usage instead of running it. */
+  static final List<String> HELP = List.of("--help", "-h");
+
+  static final String VERSION = "--version";
+
   private final String command;
-  private final List<String> rest;
+  private final List<String> words;
   private int i;
+  /** The option {@link #next} returned last, and the value given after its '=', until taken. */
+  private String option;
+  private String inline;
 
-  Args(String command, List<String> args) {
+  private Args(String command, List<String> words) {
     this.command = command;
-    this.rest = args;
-  }
-
-  boolean hasNext() {
-    return i < rest.size();
-  }
-
-  /** The next word; options with an inline value ({@code --x=y}) are split. */
-  String next() {
-    String s = rest.get(i++);
-    if (s.startsWith("--") && s.contains("=")) {
-      int eq = s.indexOf('=');
-      rest.set(--i, s.substring(eq + 1));
-      return s.substring(0, eq);
-    }
-    return s;
-  }
-
-  String value(String option) throws UsageException {
-    if (!hasNext()) {
-      throw new UsageException(command + ": " + option + " needs a value");
-    }
-    return rest.get(i++);
+    this.words = List.copyOf(words);
   }
 
   static Args of(String command, List<String> args) {
-    return new Args(command, new ArrayList<>(args));
+    return new Args(command, args);
+  }
+
+  /**
+   * Whether a word is left.
+   *
+   * @throws UsageException when the option before took no value but was given one
+   */
+  boolean hasNext() throws UsageException {
+    refuseUnusedValue();
+    return i < words.size();
+  }
+
+  /** The next word; of {@code --name=value}, the name ({@link #value} then gives the value). */
+  String next() throws UsageException {
+    refuseUnusedValue();
+    String w = words.get(i++);
+    int eq = w.indexOf('=');
+    if (w.startsWith("--") && eq > 2) {
+      option = w.substring(0, eq);
+      inline = w.substring(eq + 1);
+      return option;
+    }
+    option = w;
+    inline = null;
+    return w;
+  }
+
+  /** The value of {@code option}: what followed its '=', else the next word. */
+  String value(String option) throws UsageException {
+    if (inline != null) {
+      String v = inline;
+      inline = null;
+      return v;
+    }
+    if (i >= words.size()) {
+      throw new UsageException(command + ": " + option + " needs a value");
+    }
+    return words.get(i++);
+  }
+
+  private void refuseUnusedValue() throws UsageException {
+    if (inline != null) {
+      throw new UsageException(command + ": " + option + " takes no value (given " + option + "=" + inline + ")");
+    }
   }
 
   static UsageException unknown(String command, String word, List<String> known) {
@@ -46,5 +79,14 @@ final class Args {
       return new UsageException(command + ": unknown option " + word + " (known: " + String.join(", ", known) + ")");
     }
     return new UsageException(command + ": unexpected argument '" + word + "'");
+  }
+
+  /** Whether the words ask for help ({@code --help} or {@code -h} anywhere). */
+  static boolean asksForHelp(List<String> args) {
+    return args.stream().anyMatch(HELP::contains);
+  }
+
+  static boolean asksForVersion(List<String> args) {
+    return args.contains(VERSION);
   }
 }

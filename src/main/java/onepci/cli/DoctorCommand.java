@@ -34,13 +34,34 @@ final class DoctorCommand implements Command {
   }
 
   @Override
-  public String synopsis() {
-    return "doctor [--json] [--sysfs-root DIR] [--config FILE]";
+  public List<String> synopsis() {
+    return List.of("doctor [--json] [--sysfs-root DIR] [--config FILE]");
+  }
+
+  @Override
+  public String help(List<String> args) {
+    return "usage: one-pci " + synopsis().get(0) + "\n"
+        + "\n"
+        + "Checks this KVM host against NVIDIA's GPU passthrough guide (IOMMU, kernel command line, vfio-pci,\n"
+        + "drivers, IOMMU groups, /dev/vfio, udev, the probe and its pci.conf, Java, the libvirt hook), and\n"
+        + "prints the fix for each warning and failure. It only reads.\n"
+        + "\n"
+        + "  --json            one line of JSON instead of the table\n"
+        + "  --sysfs-root DIR  a folder standing in for / (default /)\n"
+        + "  --config FILE     the pci.conf to judge (default: the one onehost sync put on this host)\n"
+        + "\n"
+        + "Exit status: 0 every check passed, 1 a warning (or no host to read), 2 a failure, 64 for a wrong\n"
+        + "command line.\n";
   }
 
   @Override
   public int run(List<String> argv, Io io) throws UsageException {
     Options o = Options.parse(argv);
+    Optional<String> badRoot = SysfsRoot.problem(new HostPaths(o.root()));
+    if (badRoot.isPresent()) {
+      io.err().println("one-pci doctor: " + badRoot.get());
+      return Main.EXIT_FAILURE;
+    }
     List<Check> checks = Doctor.run(HostState.read(new HostPaths(o.root()), o.config()));
     io.out().print(o.json() ? JsonReport.render(checks) : TextReport.render(checks, io.terminal()));
     io.out().flush();

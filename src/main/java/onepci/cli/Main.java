@@ -41,21 +41,43 @@ public final class Main {
   }
 
   public int run(List<String> args, Io io) {
-    if (args.isEmpty() || args.get(0).equals("--help") || args.get(0).equals("-h") || args.get(0).equals("help")) {
-      usage(io.out());
-      return args.isEmpty() ? EXIT_USAGE : EXIT_OK;
-    }
-    Command c = commands.get(args.get(0));
-    if (c == null) {
-      io.err().println("one-pci: unknown command '" + args.get(0) + "'");
+    if (args.isEmpty()) {
       usage(io.err());
       return EXIT_USAGE;
     }
+    String first = args.get(0);
+    if (Args.HELP.contains(first) || first.equals("help")) {
+      usage(io.out());
+      return EXIT_OK;
+    }
+    if (first.equals(Args.VERSION)) {
+      io.out().println(Version.line());
+      return EXIT_OK;
+    }
+    Command c = commands.get(first);
+    if (c == null) {
+      io.err().println("one-pci: unknown " + (first.startsWith("-") ? "option " + first : "command '" + first + "'"));
+      usage(io.err());
+      return EXIT_USAGE;
+    }
+    List<String> rest = args.subList(1, args.size());
+    if (Args.asksForHelp(rest)) {
+      io.out().print(c.help(rest));
+      return EXIT_OK;
+    }
+    if (Args.asksForVersion(rest)) {
+      io.out().println(Version.line());
+      return EXIT_OK;
+    }
     try {
-      return c.run(args.subList(1, args.size()), io);
+      return c.run(rest, io);
     } catch (UsageException e) {
       io.err().println("one-pci " + e.getMessage());
-      io.err().println("usage: one-pci " + c.synopsis());
+      String prefix = "usage: ";
+      for (String line : c.synopsis()) {
+        io.err().println(prefix + "one-pci " + line);
+        prefix = "       ";
+      }
       return EXIT_USAGE;
     } finally {
       io.out().flush();
@@ -66,7 +88,11 @@ public final class Main {
     s.println("usage: one-pci COMMAND [OPTIONS]");
     s.println();
     for (Command c : commands.values()) {
-      s.println("  one-pci " + c.synopsis());
+      for (String line : c.synopsis()) {
+        s.println("  one-pci " + line);
+      }
     }
+    s.println();
+    s.println("one-pci COMMAND --help describes a command and its options; one-pci --version prints the version.");
   }
 }

@@ -10,6 +10,7 @@ import java.util.Optional;
 import onepci.conf.ConfigException;
 import onepci.conf.IdFilter;
 import onepci.conf.PciConf;
+import onepci.io.IoFailure;
 import onepci.one.CompressedSize;
 import onepci.one.TemplateVector;
 import onepci.pciids.PciIdsDatabase;
@@ -46,14 +47,36 @@ final class ProbeCommand implements Command {
   }
 
   @Override
-  public String synopsis() {
-    return "probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE] [--hwdb FILE]";
+  public List<String> synopsis() {
+    return List.of("probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE] [--hwdb FILE]");
+  }
+
+  @Override
+  public String help(List<String> args) {
+    return "usage: one-pci " + synopsis().get(0) + "\n"
+        + "\n"
+        + "Prints this host's PCI devices as OpenNebula's monitor reads them: the stock pci.rb's\n"
+        + "PCI = [ ... ] lines, plus IOMMU_GROUP, SUBSYSTEM_VENDOR/DEVICE, LOCAL_CPUS, MAX_LINK_SPEED/WIDTH.\n"
+        + "\n"
+        + "  --config FILE     the pci.conf to read; without it nothing is selected (filter 0:0)\n"
+        + "  --filter SPEC     replaces :filter: (10de:*, 10de:*:0302,15b3:*, *:* for every device)\n"
+        + "  --sysfs-root DIR  a folder standing in for / (default /)\n"
+        + "  --pci-ids FILE    the PCI ID database (default: pci.ids in the usual places)\n"
+        + "  --hwdb FILE       udev's compiled hardware database, for names pci.ids lacks\n"
+        + "\n"
+        + "Exit status: 0 with the report, 1 when it would be wrong (invalid pci.conf, no device list),\n"
+        + "64 for a wrong command line.\n";
   }
 
   @Override
   public int run(List<String> argv, Io io) throws UsageException {
     Options o = Options.parse(argv);
     HostPaths paths = new HostPaths(o.root());
+    Optional<String> badRoot = SysfsRoot.problem(paths);
+    if (badRoot.isPresent()) {
+      io.err().println("one-pci probe: " + badRoot.get());
+      return Main.EXIT_FAILURE;
+    }
     try {
       PciConf conf = o.config().isPresent() ? PciConf.load(o.config().get()) : PciConf.defaults();
       if (o.filter().isPresent()) {
@@ -78,18 +101,38 @@ final class ProbeCommand implements Command {
       return Main.EXIT_OK;
     } catch (ConfigException e) {
       io.err().println("one-pci probe: " + e.getMessage());
+      frontEndCopy(o.config(), paths).ifPresent(
+          f -> io.err().println(
+              "one-pci probe: this is the host's copy: edit " + f + " on the front-end, then run 'onehost sync -f' there to push it"));
       return Main.EXIT_FAILURE;
     } catch (IOException e) {
-      io.err().println("one-pci probe: cannot report PCI devices: " + describe(e));
+      io.err().println("one-pci probe: cannot report PCI devices: " + IoFailure.describe(e));
       return Main.EXIT_FAILURE;
     }
+  }
+
+  /**
+   * The front-end file a host's synced pci.conf comes from: {@code <remotes>/etc/im/<probes>/pci.conf}
+   * under {@code /var/tmp/one} is a copy of the same path under the front-end's remotes.
+   */
+  static Optional<Path> frontEndCopy(Optional<Path> config, HostPaths paths) {
+    if (config.isEmpty()) {
+      return Optional.empty();
+    }
+    Path synced = paths.oneRemotes().resolve("etc/im");
+    Path c = config.get().toAbsolutePath().normalize();
+    if (!c.startsWith(synced) || synced.relativize(c).getNameCount() != 2 || !c.getFileName().toString().equals("pci.conf")) {
+      return Optional.empty();
+    }
+    return Optional.of(HostPaths.real().frontendRemotes().resolve("etc/im").resolve(synced.relativize(c)));
   }
 
   private static Optional<PciIdsDatabase> pciIds(Options o, HostPaths paths, Io io) throws IOException {
     if (o.pciIds().isPresent()) {
       Path p = o.pciIds().get();
-      if (!Files.isReadable(p)) {
-        throw new IOException(p + ": --pci-ids names a file that does not exist or cannot be read");
+      Optional<String> unreadable = IoFailure.unreadableFile(p);
+      if (unreadable.isPresent()) {
+        throw new IOException("--pci-ids " + unreadable.get());
       }
       return Optional.of(new PciIdsDatabase(p));
     }
@@ -114,13 +157,4 @@ final class ProbeCommand implements Command {
     return PciNameSources.hwdbPlaces(paths);
   }
 
-  private static String describe(IOException e) {
-    if (e instanceof java.nio.file.NoSuchFileException n) {
-      return n.getFile() + (n.getReason() != null ? ": " + n.getReason() : ": no such file");
-    }
-    if (e instanceof java.nio.file.AccessDeniedException a) {
-      return a.getFile() + ": permission denied";
-    }
-    return e.getMessage();
-  }
 }

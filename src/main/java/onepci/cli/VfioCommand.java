@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import onepci.io.IoFailure;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
 import onepci.vfio.ActionLog;
@@ -112,16 +113,60 @@ final class VfioCommand implements Command {
     }
   }
 
+  private static final String PREPARE_RELEASE =
+      "vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] [--write-timeout SECONDS] [--lock-timeout SECONDS]";
+  private static final String STATUS = "vfio status [--sysfs-root DIR]";
+
   @Override
-  public String synopsis() {
-    return "vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] [--write-timeout SECONDS] [--lock-timeout SECONDS]"
-        + " | vfio status [--sysfs-root DIR]";
+  public List<String> synopsis() {
+    return List.of(PREPARE_RELEASE, STATUS);
+  }
+
+  @Override
+  public String help(List<String> args) {
+    String action = args.isEmpty() ? "" : args.get(0);
+    String prepareRelease =
+        "  --domain NAME            the libvirt domain the devices are held for (default " + MANUAL + ")\n"
+            + "  --xml FILE|-             the domain XML (- for stdin): its managed='yes' PCI hostdevs\n"
+            + "  ADDRESS...               devices by PCI address (0000:e1:00.0); release: narrows to their groups\n"
+            + "  --dry-run                print the sysfs writes as shell lines, change nothing\n"
+            + "  --sysfs-root DIR         a folder standing in for / (default /)\n"
+            + "  --write-timeout SECONDS  the limit on each sysfs write (default " + DEFAULT_WRITE_LIMIT.toSeconds() + ")\n"
+            + "  --lock-timeout SECONDS   how long to wait for another one-pci call's lock (default 60)\n";
+    String exit = "\nExit status: 0 done, 1 refused or failed (the reason and the fix on stderr), 64 for a wrong\ncommand line.\n";
+    return switch (action) {
+      case "prepare" -> "usage: one-pci vfio prepare [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR]"
+          + " [--write-timeout SECONDS] [--lock-timeout SECONDS]\n\n"
+          + "Binds the devices, with the rest of their IOMMU groups, to vfio-pci, as the libvirt hook does\n"
+          + "before a VM starts. Plans first and changes nothing unless every device can be given.\n\n"
+          + prepareRelease + exit;
+      case "release" -> "usage: one-pci vfio release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR]"
+          + " [--write-timeout SECONDS] [--lock-timeout SECONDS]\n\n"
+          + "Gives back everything the domain's journal holds to the drivers they had, as the libvirt hook\n"
+          + "does after a VM stops.\n\n"
+          + prepareRelease + exit;
+      case "status" -> "usage: one-pci " + STATUS + "\n\n"
+          + "Lists every device on vfio-pci or held by a domain: its IOMMU group, driver, domain and the driver\n"
+          + "release gives it back to.\n\n"
+          + "  --sysfs-root DIR  a folder standing in for / (default /)\n"
+          + "\nExit status: 0 listed, 1 when the host cannot be read, 64 for a wrong command line.\n";
+      default -> "usage: one-pci " + PREPARE_RELEASE + "\n       one-pci " + STATUS + "\n\n"
+          + "Moves PCI devices, with their IOMMU groups, to vfio-pci and back: what the libvirt hook runs.\n\n"
+          + "  prepare  bind the devices to vfio-pci (one-pci vfio prepare --help)\n"
+          + "  release  give them back (one-pci vfio release --help)\n"
+          + "  status   list what is on vfio-pci (one-pci vfio status --help)\n";
+    };
   }
 
   @Override
   public int run(List<String> argv, Io io) throws UsageException {
     Options o = Options.parse(argv);
     HostPaths paths = new HostPaths(o.root());
+    Optional<String> badRoot = SysfsRoot.problem(paths);
+    if (badRoot.isPresent()) {
+      io.err().println("one-pci vfio: " + badRoot.get());
+      return Main.EXIT_FAILURE;
+    }
     try {
       if (o.action().equals("status")) {
         new VfioStatus(paths).print(io.out());
@@ -142,7 +187,7 @@ final class VfioCommand implements Command {
       // release gives back all the domain holds; only addresses named on the command line narrow it
       return o.action().equals("prepare") ? engine.prepare(domain, devices, dry) : engine.release(domain, o.addresses(), dry);
     } catch (IOException e) {
-      io.err().println("one-pci vfio: " + e.getMessage());
+      io.err().println("one-pci vfio: " + IoFailure.describe(e));
       return Main.EXIT_FAILURE;
     }
   }
@@ -152,8 +197,9 @@ final class VfioCommand implements Command {
       return DomainXml.parse(stdin, "domain XML on stdin");
     }
     Path p = Path.of(xml);
-    if (!Files.isReadable(p)) {
-      throw new IOException(p + ": --xml names a file that does not exist or cannot be read");
+    Optional<String> unreadable = IoFailure.unreadableFile(p);
+    if (unreadable.isPresent()) {
+      throw new IOException("--xml " + unreadable.get());
     }
     try (InputStream in = Files.newInputStream(p)) {
       return DomainXml.parse(in, p.toString());

@@ -12,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import onepci.io.IoFailure;
 import onepci.sysfs.PciAddress;
 import onepci.sysfs.PciId;
 
@@ -85,7 +86,7 @@ public record PciConf(
     } catch (NoSuchFileException e) {
       throw new ConfigException(file, "the file does not exist");
     } catch (IOException e) {
-      throw new ConfigException(file, "cannot be read: " + e, e);
+      throw new ConfigException(file, "cannot be read: " + IoFailure.reason(e) + (IoFailure.fix(e).isEmpty() ? "" : "; " + IoFailure.fix(e)), e);
     }
     return parse(file, text);
   }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import onepci.io.IoFailure;
 import onepci.sysfs.GroupFile;
 import onepci.sysfs.PciDevice;
 import onepci.vfio.VfioDrivers;
@@ -62,7 +63,8 @@ final class DevVfioChecks implements CheckGroup {
       }
       return Check.pass(NODE, subject, "no " + node + " yet: it appears when vfio-pci takes IOMMU group " + group);
     } catch (IOException | UnsupportedOperationException ex) {
-      return Check.warn(NODE, subject, "cannot read the owner and mode of " + node + ": " + ex.getMessage(), Fixes.asRoot());
+      return Check.warn(NODE, subject, "cannot read the owner and mode of " + node + ": "
+          + (ex instanceof IOException io ? IoFailure.reason(io) : "this file system keeps no owner and mode"), Fixes.asRoot());
     }
     String groupName = groupName(host, gid).orElse("gid " + gid);
     String octal = octal(mode);

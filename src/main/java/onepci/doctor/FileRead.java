@@ -2,10 +2,10 @@ package onepci.doctor;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import onepci.io.IoFailure;
 
 /** What reading a small host file gave: its text, nothing (no such file), or a reason it could not be read. */
 sealed interface FileRead {
@@ -21,10 +21,8 @@ sealed interface FileRead {
       return new Text(Files.readString(file, StandardCharsets.UTF_8));
     } catch (NoSuchFileException e) {
       return new Missing();
-    } catch (AccessDeniedException e) {
-      return new Unreadable("permission denied");
     } catch (IOException e) {
-      return new Unreadable(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
+      return new Unreadable(IoFailure.reason(e));
     }
   }
 }

@@ -13,6 +13,7 @@ import java.util.Set;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import onepci.io.IoFailure;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.NetInterface;
 import onepci.sysfs.PciAddress;
@@ -90,7 +91,8 @@ final class IfnameResolver {
             }
           }
         } catch (IOException | RuntimeException e) {
-          warn.accept(file + ": cannot be read, interface names from it are not used: " + e.getMessage());
+          warn.accept(file + ": cannot be read, interface names from it are not used: "
+              + (e instanceof IOException io ? IoFailure.reason(io) : e.getMessage()));
         }
       }
     }
@@ -116,7 +118,8 @@ final class IfnameResolver {
     } catch (IOException | RuntimeException e) {
       if (!cacheWriteWarned) {
         cacheWriteWarned = true;
-        warn.accept(dir + ": interface names cannot be cached (" + e + ")");
+        warn.accept(dir + ": interface names cannot be cached ("
+            + (e instanceof IOException io ? IoFailure.describe(io) : "a path in it is not valid") + ")");
       }
     }
   }

@@ -9,6 +9,7 @@ import java.util.StringJoiner;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import onepci.conf.PciConf;
+import onepci.io.IoFailure;
 import onepci.one.NameUuid;
 import onepci.one.TemplateVector;
 import onepci.pciids.PciIdsDatabase;

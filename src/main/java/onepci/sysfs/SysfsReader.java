@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import onepci.io.IoFailure;
 
 /**
  * Reads PCI functions from sysfs under a {@link HostPaths} root.
@@ -363,7 +364,7 @@ public final class SysfsReader {
     } catch (NoSuchFileException e) {
       throw new DeviceReadException(address, name + " is missing (the device vanished mid-scan?)", e);
     } catch (IOException e) {
-      throw new DeviceReadException(address, name + " cannot be read: " + e.getMessage(), e);
+      throw new DeviceReadException(address, name + " cannot be read: " + IoFailure.reason(e), e);
     }
     try {
       return parseHex(text);

@@ -14,8 +14,9 @@ import onepci.one.TemplateVector;
  * window in OVMF big enough to map them.
  *
  * @param mmio64Mb the OVMF 64-bit MMIO window to ask for, in MiB; empty when OVMF's default fits
+ * @param pin TOPOLOGY's PIN_POLICY, or none
  */
-public record VmTemplate(DevicePlacement placement, int vcpu, int memoryMb, OptionalLong mmio64Mb) {
+public record VmTemplate(DevicePlacement placement, int vcpu, int memoryMb, OptionalLong mmio64Mb, PinPolicy pin) {
 
   /** OVMF's default 64-bit PCI MMIO window: 32 GiB. BARs beyond it need a bigger one. */
   public static final long OVMF_DEFAULT_MMIO64 = 32L << 30;
@@ -29,16 +30,17 @@ public record VmTemplate(DevicePlacement placement, int vcpu, int memoryMb, Opti
    *
    * @throws TemplateException when the VCPU count cannot be pinned on the device's node
    */
-  public static VmTemplate plan(DevicePlacement p, OptionalInt vcpu, OptionalInt memoryMb) throws TemplateException {
+  public static VmTemplate plan(DevicePlacement p, OptionalInt vcpu, OptionalInt memoryMb, PinPolicy pin) throws TemplateException {
     String address = p.device().address().toString();
     int cores = p.cores();
     int v;
     if (vcpu.isPresent()) {
       v = vcpu.getAsInt();
-      if (cores > 0 && v > cores) {
+      if (pin == PinPolicy.CORE && cores > 0 && v > cores) {
         throw new TemplateException(
             "--vcpu " + v + " does not fit: the CPUs local to " + address + " (" + p.cpuSource() + ") make " + cores
-                + " cores, and PIN_POLICY CORE gives each vCPU a whole core of that node; use --vcpu " + cores + " or fewer");
+                + " cores, and PIN_POLICY CORE gives each vCPU a whole core of that node; use --vcpu " + cores
+                + " or fewer (or --pin none)");
       }
     } else if (cores > 0) {
       v = Math.max(1, cores / p.sharers());
@@ -46,7 +48,7 @@ public record VmTemplate(DevicePlacement placement, int vcpu, int memoryMb, Opti
       throw new TemplateException(
           "cannot size the VM: " + address + " has no local_cpulist and no NUMA node in sysfs; give the vCPU count with --vcpu N");
     }
-    return new VmTemplate(p, v, memoryMb.orElse(DEFAULT_MEMORY_MB), mmio64(p.bar64()));
+    return new VmTemplate(p, v, memoryMb.orElse(DEFAULT_MEMORY_MB), mmio64(p.bar64()), pin);
   }
 
   /** The power of two above the BARs' total (so the window has room left), when above OVMF's default. */
@@ -67,11 +69,20 @@ public record VmTemplate(DevicePlacement placement, int vcpu, int memoryMb, Opti
     sb.append("# VM template for PCI device ").append(address).append(" (").append(id).append("), written by one-pci template\n");
     sb.append("# as NVIDIA's GPU passthrough guide recommends. Add DISK, NIC and CONTEXT, then:\n");
     sb.append("#   onetemplate create <this file>\n");
-    sb.append("# Pinning happens only on hosts whose PIN_POLICY is PINNED (onehost update <host>).\n");
+    if (pin == PinPolicy.CORE) {
+      sb.append("# PIN_POLICY = \"CORE\" pins each vCPU to a whole core. A VM with a PIN_POLICY gets\n");
+      sb.append("# (PIN_POLICY = PINNED) in its AUTOMATIC_REQUIREMENTS: it stays PENDING until a host has\n");
+      sb.append("# PIN_POLICY = \"PINNED\" in its template (onehost update <host>), and a PINNED host then\n");
+      sb.append("# takes only pinned VMs (every other VM gets !(PIN_POLICY = PINNED)). Unpinned: --pin none.\n");
+    } else {
+      sb.append("# No PIN_POLICY (--pin none): OpenNebula adds !(PIN_POLICY = PINNED) to this VM's\n");
+      sb.append("# AUTOMATIC_REQUIREMENTS, so it runs only on hosts that are not PINNED, and its vCPUs float\n");
+      sb.append("# over all the host's CPUs rather than the device's NUMA node.\n");
+    }
     if (p.cores() > 0) {
       sb.append("# ").append(node).append(": ").append(p.cores()).append(" cores (").append(p.cpus().count())
           .append(" CPUs) for ").append(p.sharers()).append(p.sharers() == 1 ? " device " : " devices ").append(id)
-          .append("; VCPU ").append(vcpu).append(" with one whole core each.\n");
+          .append("; VCPU ").append(vcpu).append(pin == PinPolicy.CORE ? " with one whole core each.\n" : ", not pinned.\n");
     }
     if (mmio64Mb.isPresent()) {
       sb.append("# 64-bit BARs total ").append(p.bar64() >> 20).append(" MiB, beyond OVMF's default 32 GiB window:\n");
@@ -85,13 +96,12 @@ public record VmTemplate(DevicePlacement placement, int vcpu, int memoryMb, Opti
     List<TemplateVector> vectors = new ArrayList<>();
     vectors.add(new TemplateVector.Builder("OS").add("ARCH", "x86_64").add("FIRMWARE", "UEFI").add("MACHINE", "q35").build());
     vectors.add(new TemplateVector.Builder("CPU_MODEL").add("MODEL", "host-passthrough").build());
-    vectors.add(
-        new TemplateVector.Builder("TOPOLOGY")
-            .add("PIN_POLICY", "CORE")
-            .add("SOCKETS", "1")
-            .add("CORES", Integer.toString(vcpu))
-            .add("THREADS", "1")
-            .build());
+    // OpenNebula wants SOCKETS, CORES and THREADS of an unpinned TOPOLOGY, multiplying to VCPU
+    TemplateVector.Builder topology = new TemplateVector.Builder("TOPOLOGY");
+    if (pin == PinPolicy.CORE) {
+      topology.add("PIN_POLICY", "CORE");
+    }
+    vectors.add(topology.add("SOCKETS", "1").add("CORES", Integer.toString(vcpu)).add("THREADS", "1").build());
     vectors.add(new TemplateVector.Builder("PCI").add("SHORT_ADDRESS", p.device().address().shortAddress()).build());
     if (mmio64Mb.isPresent()) {
       vectors.add(

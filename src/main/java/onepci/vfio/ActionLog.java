@@ -9,6 +9,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import onepci.io.IoFailure;
 
 /**
  * One line per action, to {@code /run/one-pci/vfio.log} ({@code <UTC time> <domain> <what>}) and
@@ -39,7 +40,7 @@ public final class ActionLog {
       Files.writeString(file, line, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       fileBroken = true;
-      err.println("one-pci vfio: warning: cannot append to " + file + " (" + e.getMessage() + "); actions are logged on stderr only");
+      err.println("one-pci vfio: warning: cannot append to " + file + " (" + IoFailure.reason(e) + "); actions are logged on stderr only");
     }
   }
 

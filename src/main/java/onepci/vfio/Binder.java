@@ -5,6 +5,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import onepci.io.IoFailure;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
 import onepci.sysfs.SysfsReader;
@@ -102,7 +103,7 @@ public final class Binder {
           + (holders.isEmpty() ? "no process holds its /dev nodes" : String.join(", ", holders))
           + "; fix: stop what uses the device, then retry (the write may still complete in the kernel)", h);
     } catch (IOException x) {
-      String m = x.getMessage() != null && x.getMessage().startsWith(file.toString()) ? x.getMessage() : file + ": " + x.getMessage();
+      String m = x.getMessage() != null && x.getMessage().startsWith(file.toString()) ? x.getMessage() : IoFailure.describe(file, x);
       throw new IOException(a + ": " + m + "; fix: see 'dmesg' for the kernel's reason", x);
     }
   }

@@ -8,6 +8,7 @@ import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
+import onepci.io.IoFailure;
 import onepci.sysfs.PciAddress;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -40,6 +41,8 @@ public record DomainXml(List<PciAddress> managed, List<PciAddress> unmanaged) {
       doc = b.parse(in);
     } catch (ParserConfigurationException | SAXException e) {
       throw new IOException(source + ": not a libvirt domain XML: " + e.getMessage());
+    } catch (IOException e) {
+      throw new IOException(source + ": " + IoFailure.reason(e), e);
     }
     Element root = doc.getDocumentElement();
     if (!root.getTagName().equals("domain")) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Optional;
+import onepci.io.IoFailure;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.SysfsReader;
 
@@ -42,7 +43,7 @@ public final class MonitorSignal {
       signals.usr1(pid.get());
       log.action(domain, "monitor client " + pid.get() + " signalled (SIGUSR1) to refresh the host's PCI report");
     } catch (IOException e) {
-      log.action(domain, "warning: cannot signal monitor client " + pid.get() + ": " + e.getMessage());
+      log.action(domain, "warning: cannot signal monitor client " + pid.get() + ": " + IoFailure.reason(e));
     }
   }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import onepci.io.IoFailure;
 import onepci.sysfs.DeviceReadException;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
@@ -81,7 +82,7 @@ public final class Planner {
       try {
         all = reader.iommuGroupMembers(g.getKey());
       } catch (IOException e) {
-        refusals.add(new Refusal(g.getValue().get(0), "IOMMU group " + g.getKey() + " cannot be read: " + e.getMessage(), IOMMU_FIX));
+        refusals.add(new Refusal(g.getValue().get(0), "IOMMU group " + g.getKey() + " cannot be read: " + IoFailure.describe(e), IOMMU_FIX));
         continue;
       }
       for (PciAddress m : all) {

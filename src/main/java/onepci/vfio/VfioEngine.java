@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import onepci.io.IoFailure;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
 
@@ -141,7 +142,7 @@ public final class VfioEngine {
         }
       }
     } catch (IOException failure) {
-      log.say(domain + ": failed: " + failure.getMessage());
+      log.say(domain + ": failed: " + IoFailure.describe(failure));
       rollback(domain, own, changed, added, failure);
       return FAILED;
     }
@@ -182,7 +183,7 @@ public final class VfioEngine {
         log.action(domain, "rolling back " + e.address());
         binder.restore(e);
       } catch (IOException x) {
-        log.say(domain + ": rollback failed: " + x.getMessage());
+        log.say(domain + ": rollback failed: " + IoFailure.describe(x));
         left.add(e.address());
       }
     }
@@ -252,7 +253,7 @@ public final class VfioEngine {
           j.remove(e.address());
         }
       } catch (IOException x) {
-        failures.add(x.getMessage());
+        failures.add(IoFailure.describe(x));
       }
     }
     if (dryRun.isPresent()) {

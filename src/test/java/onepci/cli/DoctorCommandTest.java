@@ -119,6 +119,6 @@ class DoctorCommandTest {
 
     assertThat(r.out())
         .contains("  one-pci doctor [--json] [--sysfs-root DIR] [--config FILE]\n")
-        .contains("  one-pci template ADDRESS [--sysfs-root DIR] [--vcpu N] [--memory MB]\n");
+        .contains("  one-pci template ADDRESS [--sysfs-root DIR] [--vcpu N] [--memory MB] [--pin core|none]\n");
   }
 }

@@ -58,9 +58,10 @@ class ProbeCommandTest {
 
   @Test
   void aMissingConfigurationFailsTheProbe() {
+    FakeSysfs.create(tmp.resolve("host"));
     Path conf = tmp.resolve("nowhere/pci.conf");
 
-    Cli.Result r = Cli.run("probe", "--config", conf.toString(), "--sysfs-root", tmp.toString());
+    Cli.Result r = Cli.run("probe", "--config", conf.toString(), "--sysfs-root", tmp.resolve("host").toString());
 
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).isEqualTo("one-pci probe: Invalid configuration " + conf + ": the file does not exist\n");
@@ -68,7 +69,9 @@ class ProbeCommandTest {
 
   @Test
   void anInvalidFilterOptionIsRefusedLikeTheFile() {
-    Cli.Result r = Cli.run("probe", "--filter", "10de", "--sysfs-root", tmp.toString());
+    FakeSysfs.create(tmp.resolve("host"));
+
+    Cli.Result r = Cli.run("probe", "--filter", "10de", "--sysfs-root", tmp.resolve("host").toString());
 
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.err()).isEqualTo("one-pci probe: Invalid configuration --filter: :filter: filter '10de': at least two fields must be given, as in '10de:*'\n");
@@ -82,7 +85,7 @@ class ProbeCommandTest {
     Cli.Result r = Cli.run("probe", "--filter", "*:*", "--sysfs-root", tmp.resolve("host").toString(), "--pci-ids", ids.toString());
 
     assertThat(r.status()).isEqualTo(1);
-    assertThat(r.err()).isEqualTo("one-pci probe: cannot report PCI devices: " + ids + ": --pci-ids names a file that does not exist or cannot be read\n");
+    assertThat(r.err()).isEqualTo("one-pci probe: cannot report PCI devices: --pci-ids " + ids + ": no such file or directory; check the path\n");
   }
 
   @Test

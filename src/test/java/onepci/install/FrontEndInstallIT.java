@@ -143,10 +143,11 @@ class FrontEndInstallIT {
     host.device("0000:c1:00.0").id(0x15b3, 0x101d, 0x020000).numa(1).iommuGroup(21);
     Path ids = Resources.file("pciids/debian12-h100-guest.ids", tmp);
 
-    Process p =
+    ProcessBuilder pb =
         new ProcessBuilder("dash", system.resolve("pci-probe").toString(), "--sysfs-root", host.root().toString(), "--pci-ids", ids.toString())
-            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-            .start();
+            .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.environment().put("ONE_PCI_CDS_DIR", tmp.resolve("cds").toString()); // never the host's /var/tmp/one_db
+    Process p = pb.start();
     String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
 

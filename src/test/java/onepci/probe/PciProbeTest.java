@@ -463,7 +463,9 @@ class PciProbeTest {
       assertThat(r.status()).isEqualTo(1);
       assertThat(r.out()).isEmpty();
       assertThat(r.err())
-          .isEqualTo("one-pci probe: cannot report PCI devices: " + sys.root().resolve("sys/bus/pci/devices") + ": no such directory (is sysfs mounted?)\n");
+          .isEqualTo(
+              "one-pci probe: " + sys.root().resolve("sys/bus/pci/devices")
+                  + ": no such directory (--sysfs-root DIR names a folder standing in for /, holding sys/bus/pci/devices)\n");
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import onepci.testing.Cli;
+import onepci.testing.FakeSysfs;
 import onepci.testing.Resources;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -79,6 +80,34 @@ class ProbeLauncherIT {
     assertThat(r.out()).isEqualTo(Resources.text("expected/h100-guest-all-devices.txt"));
   }
 
+  /** The README's quick start runs the checkout's launcher: its archive goes to target/, not /var/tmp/one_db. */
+  @Test
+  void fromACheckoutTheClassDataArchiveGoesBesideTheJar() throws Exception {
+    Path checkout = tmp.resolve("checkout");
+    Files.createDirectories(checkout.resolve("probe"));
+    Files.createDirectories(checkout.resolve("target"));
+    Files.copy(LAUNCHER, checkout.resolve("probe/pci-probe"));
+    Files.writeString(checkout.resolve("pom.xml"), "<project/>\n");
+    Files.copy(JAR, checkout.resolve("target/one-pci.jar"));
+    ProcessBuilder pb =
+        new ProcessBuilder("dash", checkout.resolve("probe/pci-probe").toString(), "--filter", "10de:*", "--sysfs-root", guest.toString())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    pb.environment().remove("ONE_PCI_CDS_DIR"); // the launcher's own default, as in the quick start
+
+    Process p = pb.start();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+    assertThat(p.waitFor()).as(err).isZero();
+    assertThat(out).contains(" SHORT_ADDRESS = \"00:06.0\" ,");
+    try (var files = Files.list(checkout.resolve("target"))) {
+      assertThat(files.map(f -> f.getFileName().toString()).sorted())
+          .hasSize(2)
+          .contains("one-pci.jar")
+          .anyMatch(n -> n.matches("one-pci-checkout-.+\\.jsa"));
+    }
+  }
+
   @Test
   void installedItReadsThePciConfOfItsProbesFolder() throws Exception {
     Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
@@ -134,7 +163,30 @@ class ProbeLauncherIT {
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
     assertThat(r.err())
-        .contains("Invalid configuration " + tmp.resolve("remotes/im/kvm-probes.d/host/system/../../../../etc/im/kvm-probes.d/pci.conf"));
+        .isEqualTo(
+            "one-pci probe: Invalid configuration " + tmp.resolve("remotes/etc/im/kvm-probes.d/pci.conf")
+                + ": :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'\n");
+  }
+
+  /**
+   * On a host the launcher runs from onehost sync's copy in /var/tmp/one: a rejected pci.conf is
+   * named as that copy, with the front-end file to edit and the command that pushes it.
+   */
+  @Test
+  void onAHostARejectedPciConfNamesTheFrontEndFileToEdit() throws Exception {
+    FakeSysfs host = FakeSysfs.create(tmp.resolve("host"));
+    Path probe = install(host.root().resolve("var/tmp/one"), "kvm-probes.d", ":filter: 'nvidia'\n");
+
+    Run r = sh(probe, Map.of(), "--sysfs-root", host.root().toString());
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err())
+        .isEqualTo(
+            "one-pci probe: Invalid configuration " + host.root().resolve("var/tmp/one/etc/im/kvm-probes.d/pci.conf")
+                + ": :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'\n"
+                + "one-pci probe: this is the host's copy: edit /var/lib/one/remotes/etc/im/kvm-probes.d/pci.conf on the front-end,"
+                + " then run 'onehost sync -f' there to push it\n");
   }
 
   /** An environment whose PATH has the shell tools the launcher uses, and no Java anywhere. */

@@ -67,6 +67,68 @@ class TemplateCommandTest {
     assertThat(t).contains("# NUMA node 1: 8 cores (16 CPUs) for 1 device 10de:2330; VCPU 8 with one whole core each.\n");
   }
 
+  /** What OpenNebula does with TOPOLOGY/PIN_POLICY (VirtualMachine::is_pinned, automatic requirements). */
+  static final String PINNED_COMMENT =
+      "# PIN_POLICY = \"CORE\" pins each vCPU to a whole core. A VM with a PIN_POLICY gets\n"
+          + "# (PIN_POLICY = PINNED) in its AUTOMATIC_REQUIREMENTS: it stays PENDING until a host has\n"
+          + "# PIN_POLICY = \"PINNED\" in its template (onehost update <host>), and a PINNED host then\n"
+          + "# takes only pinned VMs (every other VM gets !(PIN_POLICY = PINNED)). Unpinned: --pin none.\n";
+
+  static final String UNPINNED_COMMENT =
+      "# No PIN_POLICY (--pin none): OpenNebula adds !(PIN_POLICY = PINNED) to this VM's\n"
+          + "# AUTOMATIC_REQUIREMENTS, so it runs only on hosts that are not PINNED, and its vCPUs float\n"
+          + "# over all the host's CPUs rather than the device's NUMA node.\n";
+
+  @Test
+  void byDefaultEachVcpuIsPinnedToACoreAndTheCommentSaysWhatOpenNebulaThenRequires() {
+    Cli.Result implicit = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root);
+    Cli.Result core = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root, "--pin", "core");
+
+    assertThat(core).isEqualTo(implicit);
+    assertThat(core.status()).isZero();
+    Map<String, String> topology = single(core.out(), "TOPOLOGY");
+    assertThat(topology.keySet()).containsExactly("PIN_POLICY", "SOCKETS", "CORES", "THREADS");
+    assertThat(topology).containsEntry("PIN_POLICY", "CORE").containsEntry("CORES", "8");
+    assertThat(core.out()).contains("#   onetemplate create <this file>\n" + PINNED_COMMENT + "# NUMA node 1: ");
+    assertThat(core.out()).doesNotContain("No PIN_POLICY");
+  }
+
+  @Test
+  void pinNoneLeavesPinPolicyOutAndKeepsATopologyOpenNebulaAccepts() {
+    Cli.Result r = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root, "--pin", "none");
+
+    assertThat(r.status()).isZero();
+    assertThat(r.err()).isEmpty();
+    Map<String, String> topology = single(r.out(), "TOPOLOGY");
+    assertThat(topology.keySet()).containsExactly("SOCKETS", "CORES", "THREADS");
+    // OpenNebula refuses an unpinned TOPOLOGY without all three, or whose product is not VCPU
+    int product = Integer.parseInt(topology.get("SOCKETS")) * Integer.parseInt(topology.get("CORES")) * Integer.parseInt(topology.get("THREADS"));
+    assertThat(product).isEqualTo(Integer.parseInt(value(r.out(), "VCPU"))).isEqualTo(8);
+    assertThat(r.out()).contains("#   onetemplate create <this file>\n" + UNPINNED_COMMENT + "# NUMA node 1: ");
+    assertThat(r.out()).contains("; VCPU 8, not pinned.\n").doesNotContain("PIN_POLICY = \"CORE\"").doesNotContain("whole core each");
+  }
+
+  @Test
+  void unpinnedVcpusMayOutnumberTheNodesCores() {
+    Cli.Result r = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root, "--pin", "none", "--vcpu", "12");
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(value(r.out(), "VCPU")).isEqualTo("12");
+    assertThat(single(r.out(), "TOPOLOGY")).containsEntry("CORES", "12");
+  }
+
+  @Test
+  void anUnknownPinPolicyIsAUsageError() {
+    Cli.Result r = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root, "--pin", "thread");
+
+    assertThat(r.status()).isEqualTo(64);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err())
+        .isEqualTo(
+            "one-pci template: --pin takes core or none, not 'thread'\n"
+                + "usage: one-pci template ADDRESS [--sysfs-root DIR] [--vcpu N] [--memory MB] [--pin core|none]\n");
+  }
+
   @Test
   void gpusSharingANodeShareItsCores() {
     HealthyH100Host.h100(host.sys(), "0000:e2:00.0", host.port(), 14).driver("vfio-pci");
@@ -102,7 +164,7 @@ class TemplateCommandTest {
         .isEqualTo(
             "one-pci template: --vcpu 9 does not fit: the CPUs local to 0000:e1:00.0 ("
                 + host.sys().root().resolve("sys/bus/pci/devices/0000:e1:00.0/local_cpulist")
-                + ") make 8 cores, and PIN_POLICY CORE gives each vCPU a whole core of that node; use --vcpu 8 or fewer\n");
+                + ") make 8 cores, and PIN_POLICY CORE gives each vCPU a whole core of that node; use --vcpu 8 or fewer (or --pin none)\n");
   }
 
   @Test
