@@ -475,7 +475,7 @@ class DoctorTest {
       assertThat(c.message())
           .isEqualTo(
               "Invalid configuration " + root.resolve("var/tmp/one/etc/im/kvm-probes.d/pci.conf")
-                  + ": :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'; the probe then reports no device");
+                  + ": line 1: :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'; the probe then reports no device");
 
       sys.delete("var/tmp/one/etc/im/kvm-probes.d/pci.conf");
       assertThat(hostCheck("probe-filter").message())
