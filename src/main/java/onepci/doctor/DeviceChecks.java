@@ -81,7 +81,7 @@ final class DeviceChecks implements CheckGroup {
       IommuVendor v = host.iommuVendor();
       return Check.fail(
           GROUP, subject, "is in no IOMMU group: the IOMMU is off, so it cannot be passed through (kernel needs " + v.parameter + ")",
-          Fixes.iommuParameter(v));
+          IommuChecks.turnOnFix(host));
     }
     int n = d.iommuGroup().getAsInt();
     SysfsReader reader = host.reader();

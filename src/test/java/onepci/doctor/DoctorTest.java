@@ -215,12 +215,14 @@ class DoctorTest {
   class VfioModule {
 
     @Test
-    void anUnloadedModuleFailsWithModprobe() {
-      sys.delete("sys/module/vfio_pci");
+    void anUnloadedModuleFailsWithModprobeWhenNoHookLoadsIt() {
+      sys.delete("sys/module/vfio_pci").delete("etc/libvirt/hooks/qemu.d/one-pci");
 
       Check c = hostCheck("vfio-module");
       assertThat(c.status()).isEqualTo(Status.FAIL);
-      assertThat(c.message()).isEqualTo("vfio-pci is not loaded (no " + root.resolve("sys/module/vfio_pci") + ")");
+      assertThat(c.message())
+          .isEqualTo("vfio-pci is not loaded (no " + root.resolve("sys/module/vfio_pci") + ") and no libvirt hook "
+              + root.resolve("etc/libvirt/hooks/qemu.d/one-pci") + " loads it");
       assertThat(c.fix()).isEqualTo("modprobe vfio-pci");
     }
 
