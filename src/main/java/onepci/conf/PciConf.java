@@ -102,6 +102,10 @@ public record PciConf(
 
   /** The text, or the line of the first byte that is not UTF-8 (YAML files are UTF-8). */
   private static String utf8(Path file, byte[] bytes) throws ConfigException {
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    if (text.indexOf('\uFFFD') < 0) {
+      return text; // no byte was replaced: all of it is UTF-8
+    }
     CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
     ByteBuffer in = ByteBuffer.wrap(bytes);
     CharBuffer out = CharBuffer.allocate(bytes.length);

@@ -24,8 +24,9 @@ class PsychScalarTest {
       "yes", "No", "ON", "oFf", "true", "FALSE", "y", "n", "Y", "null", "NULL", "nUlL", "~", "2024-01-01",
       "2024-1-1", "2024-01-01 10:00:00", "2024-01-01T10:00:00Z", "1e3", "1.e+3", ".e+3", "+.", "-.", ".", "12:30:45",
       "1:2:3:4", ":sym", ":\"q\"", "1.5", "-1", "+1", "0", "00", "08", "1__2", "10de:*:0302", "15b3::0207",
-      "8086:1572", "h100", "H100", "nvidia", "offline", "onetwo", "trueish", "-", "--", "1.2.3", "0.", "._1");
-  static final String ALPHABET = "0123456789:._,+-eExXbBoOaAdDfFnNyYtTlLsSuUrR~iI";
+      "8086:1572", "h100", "H100", "nvidia", "offline", "onetwo", "trueish", "-", "--", "1.2.3", "0.", "._1",
+      ":sym*", "1/2", "12:30*", "~x", "a~", "(1)", "0x1f/", "é1", "1é", "_1", "__", "y~", "n/a");
+  static final String ALPHABET = "0123456789:._,+-eExXbBoOaAdDfFnNyYtTlLsSuUrR~iI*/=;é";
 
   @Test
   void readsEveryPlainScalarAsPsychDoes() throws Exception {
