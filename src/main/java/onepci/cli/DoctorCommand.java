@@ -6,6 +6,7 @@ import java.util.Optional;
 import onepci.doctor.Check;
 import onepci.doctor.Doctor;
 import onepci.doctor.HostState;
+import onepci.doctor.HostSummary;
 import onepci.doctor.JsonReport;
 import onepci.doctor.TextReport;
 import onepci.sysfs.HostPaths;
@@ -62,8 +63,12 @@ final class DoctorCommand implements Command {
       io.err().println("one-pci doctor: " + badRoot.get());
       return Main.EXIT_FAILURE;
     }
-    List<Check> checks = Doctor.run(HostState.read(new HostPaths(o.root()), o.config()));
-    io.out().print(o.json() ? JsonReport.render(checks) : TextReport.render(checks, io.terminal()));
+    HostState host = HostState.read(new HostPaths(o.root()), o.config());
+    List<Check> checks = Doctor.run(host);
+    HostSummary summary = HostSummary.of(host);
+    // https://no-color.org: any non-empty NO_COLOR turns colour off, even on a terminal
+    boolean colour = io.terminal() && io.env().getOrDefault("NO_COLOR", "").isEmpty();
+    io.out().print(o.json() ? JsonReport.render(summary, checks) : TextReport.render(summary, checks, colour));
     io.out().flush();
     return Doctor.exitStatus(checks);
   }

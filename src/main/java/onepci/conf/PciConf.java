@@ -1,7 +1,13 @@
 package onepci.conf;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -80,20 +86,49 @@ public record PciConf(
 
   /** Reads and validates the file; any problem is a {@link ConfigException} naming it. */
   public static PciConf load(Path file) throws ConfigException {
-    String text;
+    byte[] bytes;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new ConfigException(file, "the file does not exist");
+    } catch (AccessDeniedException e) {
+      throw new ConfigException(file, "cannot be read: permission denied");
+    } catch (FileSystemException e) {
+      throw new ConfigException(file, "cannot be read: " + (e.getReason() != null ? e.getReason() : "input/output error").toLowerCase(Locale.ROOT));
     } catch (IOException e) {
       throw new ConfigException(file, "cannot be read: " + IoFailure.reason(e) + (IoFailure.fix(e).isEmpty() ? "" : "; " + IoFailure.fix(e)), e);
     }
-    return parse(file, text);
+    return parse(file, utf8(file, bytes));
+  }
+
+  /** The text, or the line of the first byte that is not UTF-8 (YAML files are UTF-8). */
+  private static String utf8(Path file, byte[] bytes) throws ConfigException {
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    if (text.indexOf('\uFFFD') < 0) {
+      return text; // no byte was replaced: all of it is UTF-8
+    }
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder();
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length);
+    CoderResult r = decoder.decode(in, out, true);
+    if (r.isError()) {
+      int at = in.position();
+      int line = 1;
+      for (int k = 0; k < at; k++) {
+        if (bytes[k] == '\n') {
+          line++;
+        }
+      }
+      throw new ConfigException(
+          file, String.format("line %d: byte 0x%02x is not UTF-8 text; save the file as UTF-8", line, bytes[at] & 0xff));
+    }
+    decoder.flush(out);
+    return out.flip().toString();
   }
 
   /** Parses the text of a pci.conf; {@code file} is used in messages. */
   public static PciConf parse(Path file, String text) throws ConfigException {
-    Object doc = PlainConf.parse(text);
+    Map<String, ConfValue> doc = PlainConf.parse(text);
     if (doc == null) {
       doc = YamlConf.load(file, text);
     }
@@ -101,54 +136,66 @@ public record PciConf(
       throw new ConfigException(
           file, "holds no settings; set at least  :filter: '10de:*'  (or '0:0' to report no device)");
     }
-    if (!(doc instanceof Map<?, ?> map)) {
-      throw new ConfigException(file, "the top level must be a mapping such as  :filter: '10de:*'");
-    }
 
-    Map<String, Object> values = new LinkedHashMap<>();
+    Map<String, ConfValue> values = new LinkedHashMap<>();
+    Map<String, String> spelled = new LinkedHashMap<>();
     List<String> warnings = new ArrayList<>();
-    for (Map.Entry<?, ?> e : map.entrySet()) {
-      String raw = String.valueOf(e.getKey());
+    for (Map.Entry<String, ConfValue> e : doc.entrySet()) {
+      String raw = e.getKey();
       String key = raw.startsWith(":") ? raw.substring(1) : raw;
       if (!KEYS.contains(key)) {
-        warnings.add(file + ": unknown key '" + raw + "' ignored (known: :" + String.join(", :", KEYS) + ")");
+        warnings.add(file + ": line " + e.getValue().line() + ": unknown key '" + raw + "' ignored (known: :" + String.join(", :", KEYS) + ")");
         continue;
       }
       if (values.containsKey(key)) {
-        throw new ConfigException(file, "'" + key + "' is given twice (as ':" + key + "' and '" + key + "'); keep one");
+        throw new ConfigException(
+            file,
+            "line " + e.getValue().line() + ": '" + key + "' is given twice (as '" + spelled.get(key) + "' and '" + raw + "'); keep one");
       }
       values.put(key, e.getValue());
+      spelled.put(key, raw);
     }
 
     PciConf d = defaults();
     List<IdFilter> filters = values.containsKey("filter") ? filters(file, values.get("filter")) : d.filters();
     List<PciAddress> shorts = new ArrayList<>();
-    for (String s : strings(file, "short_address", values.get("short_address"))) {
+    for (ConfValue v : strings(file, "short_address", values.get("short_address"), "'07:00.0'")) {
+      String s = (String) v.value();
       PciAddress a = SLOT.matcher(s.strip()).matches() ? PciAddress.parseOrNull(s) : null;
       if (a == null) {
         throw new ConfigException(
-            file, ":short_address: '" + s + "' is not an lspci slot such as '07:00.0' (or '0001:07:00.0')");
+            file, "line " + v.line() + ": :short_address: '" + s + "' is not an lspci slot such as '07:00.0' (or '0001:07:00.0')");
+      }
+      if (!a.shortAddress().equals(s)) {
+        throw new ConfigException(
+            file, "line " + v.line() + ": :short_address: '" + s + "' is not written as lspci prints it (the stock probe compares the text); write '" + a.shortAddress() + "'");
       }
       shorts.add(a);
     }
     List<Pattern> names = new ArrayList<>();
-    for (String s : strings(file, "device_name", values.get("device_name"))) {
+    ConfValue nameValue = values.get("device_name");
+    if (nameValue != null && nameValue.value() instanceof String) {
+      throw new ConfigException(
+          file, "line " + nameValue.line() + ": :device_name: must be a list such as ['H100'], not a single text (the stock probe fails on it)");
+    }
+    for (ConfValue v : strings(file, "device_name", nameValue, "'H100'")) {
+      String s = (String) v.value();
       try {
         names.add(Pattern.compile(s, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE));
       } catch (PatternSyntaxException e) {
         throw new ConfigException(
-            file, ":device_name: '" + s + "' is not a valid regular expression: " + e.getDescription());
+            file, "line " + v.line() + ": :device_name: '" + s + "' is not a valid regular expression: " + e.getDescription());
       }
     }
     List<Integer> vendors = new ArrayList<>();
     if (values.containsKey("nvidia_vendors")) {
-      for (String s : strings(file, "nvidia_vendors", values.get("nvidia_vendors"))) {
-        String v = s.strip().toLowerCase(Locale.ROOT);
-        if (!v.matches("[0-9a-f]{1,4}")) {
+      for (ConfValue v : strings(file, "nvidia_vendors", values.get("nvidia_vendors"), "'10de'")) {
+        String s = (String) v.value();
+        if (!s.matches("[0-9a-f]{4}")) {
           throw new ConfigException(
-              file, ":nvidia_vendors: '" + s + "' is not a vendor id such as '10de'");
+              file, "line " + v.line() + ": :nvidia_vendors: '" + s + "' is not a vendor id as lspci prints it, such as '10de'");
         }
-        vendors.add(Integer.parseInt(v, 16));
+        vendors.add(Integer.parseInt(s, 16));
       }
     } else {
       vendors.addAll(d.nvidiaVendors());
@@ -157,30 +204,38 @@ public record PciConf(
   }
 
   /**
-   * The filter setting: a string of comma-separated filters, a list of such strings, or null
-   * (every device, as lspci without {@code -d}).
+   * The filter given on a command line: a string of comma-separated filters; null is every
+   * device, as lspci without {@code -d}.
    */
-  public static List<IdFilter> filters(Path file, Object value) throws ConfigException {
-    if (value == null) {
+  public static List<IdFilter> filters(Path file, String value) throws ConfigException {
+    return filters(file, new ConfValue(value, 0));
+  }
+
+  /**
+   * The filter setting: a string of comma-separated filters, a list of such strings (nested lists
+   * flattened, as the stock probe does), or nothing (every device, as lspci without {@code -d}).
+   */
+  private static List<IdFilter> filters(Path file, ConfValue value) throws ConfigException {
+    if (value.value() == null) {
       return List.of(matchAll());
     }
-    List<String> texts = new ArrayList<>();
-    if (value instanceof String s) {
-      texts.add(s);
-    } else if (value instanceof List<?> list) {
-      for (Object o : list) {
-        if (!(o instanceof String s)) {
-          throw new ConfigException(
-              file, ":filter: list items must be strings such as '10de:*', found " + describe(o));
-        }
-        texts.add(s);
+    List<ConfValue> texts = new ArrayList<>();
+    List<ConfValue> todo = new ArrayList<>(List.of(value));
+    while (!todo.isEmpty()) {
+      ConfValue v = todo.remove(0);
+      if (v.value() instanceof String) {
+        texts.add(v);
+      } else if (v.value() instanceof List<?>) {
+        @SuppressWarnings("unchecked")
+        List<ConfValue> items = (List<ConfValue>) v.value();
+        todo.addAll(0, items);
+      } else {
+        throw new ConfigException(file, "line " + v.line() + ": :filter: " + notText(v, "'10de:*'"));
       }
-    } else {
-      throw new ConfigException(file, ":filter: must be a string such as '10de:*' or a list of them, found " + describe(value));
     }
     List<IdFilter> out = new ArrayList<>();
-    for (String t : texts) {
-      for (String piece : t.split(",")) {
+    for (ConfValue t : texts) {
+      for (String piece : ((String) t.value()).split(",")) {
         String p = piece.strip();
         if (p.isEmpty()) {
           continue;
@@ -188,15 +243,28 @@ public record PciConf(
         try {
           out.add(IdFilter.parse(p));
         } catch (InvalidFilterException e) {
-          throw new ConfigException(file, ":filter: " + e.getMessage(), e);
+          throw new ConfigException(file, where(t) + ":filter: " + e.getMessage(), e);
         }
       }
     }
     if (out.isEmpty()) {
       throw new ConfigException(
-          file, ":filter: is empty; write '0:0' to report no device or '*:*' to report every device");
+          file, where(value) + ":filter: is empty; write '0:0' to report no device or '*:*' to report every device");
     }
     return out;
+  }
+
+  /** "line N: ", or nothing for a value from the command line. */
+  private static String where(ConfValue v) {
+    return v.line() > 0 ? "line " + v.line() + ": " : "";
+  }
+
+  /** What is wrong with a value that should have been text. */
+  private static String notText(ConfValue v, String example) {
+    if (v.value() instanceof PsychScalar.Other o) {
+      return o.text() + " is read by YAML as " + o.what() + ", not as text; quote it: '" + o.text() + "'";
+    }
+    return "must be text such as " + example + ", found " + ConfValue.describe(v.value());
   }
 
   private static IdFilter matchAll() {
@@ -207,36 +275,29 @@ public record PciConf(
     }
   }
 
-  private static List<String> strings(Path file, String key, Object value) throws ConfigException {
+  /** A list of texts, or one text; nothing (YAML's empty value) is an error: the stock probe fails on it. */
+  private static List<ConfValue> strings(Path file, String key, ConfValue value, String example) throws ConfigException {
     if (value == null) {
       return List.of();
     }
-    if (value instanceof String s) {
-      return List.of(s);
+    if (value.value() == null) {
+      throw new ConfigException(
+          file, "line " + value.line() + ": :" + key + ": has no value; write [] for none, or a list such as [" + example + "] (the stock probe fails on an empty value)");
     }
-    if (value instanceof List<?> list) {
-      List<String> out = new ArrayList<>();
+    if (value.value() instanceof String) {
+      return List.of(value);
+    }
+    if (value.value() instanceof List<?> list) {
+      List<ConfValue> out = new ArrayList<>();
       for (Object o : list) {
-        if (!(o instanceof String s)) {
-          throw new ConfigException(file, ":" + key + ": list items must be strings, found " + describe(o));
+        ConfValue item = (ConfValue) o;
+        if (!(item.value() instanceof String)) {
+          throw new ConfigException(file, "line " + item.line() + ": :" + key + ": " + notText(item, example));
         }
-        out.add(s);
+        out.add(item);
       }
       return out;
     }
-    throw new ConfigException(file, ":" + key + ": must be a list of strings, found " + describe(value));
-  }
-
-  private static String describe(Object o) {
-    if (o == null) {
-      return "an empty value";
-    }
-    if (o instanceof Map) {
-      return "a mapping";
-    }
-    if (o instanceof List) {
-      return "a nested list";
-    }
-    return "'" + o + "'";
+    throw new ConfigException(file, "line " + value.line() + ": :" + key + ": must be a list such as [" + example + "], found " + ConfValue.describe(value.value()));
   }
 }

@@ -10,9 +10,10 @@ import java.util.regex.Pattern;
  * The shapes pci.conf files take, read without SnakeYAML (whose start-up is a large part of a
  * probe run): comments, blank lines and top-level {@code key: value} pairs whose value is empty,
  * a quoted or simple plain scalar, a flow list {@code ['a', 'b']} or a block list of {@code - item}
- * lines. It answers what SnakeYAML, configured as {@link PciConf} configures it, answers for the
- * same text; anything else (anchors, nested maps, escapes, duplicate keys, tabs) gets null, and
- * the caller hands the text to SnakeYAML.
+ * lines all at one indent. It answers what {@link YamlConf} answers for the same text (the values
+ * Ruby's Psych gives); anything else (anchors, nested maps, escapes, tabs, a plain scalar Psych reads
+ * as a number or true/false, a list item indented differently from the first) gets null, and the
+ * caller hands the text to {@link YamlConf}.
  */
 final class PlainConf {
 
@@ -22,10 +23,16 @@ final class PlainConf {
 
   private PlainConf() {}
 
-  /** The document as a map of keys to String, List of String or null; null when not a plain shape. */
-  static Map<Object, Object> parse(String text) {
+  /** The document's keys and values; null when not a plain shape. */
+  static Map<String, ConfValue> parse(String text) {
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1);
+    }
+    if (!onlyPlainCharacters(text)) {
+      return null;
+    }
     String[] lines = text.split("\n", -1);
-    Map<Object, Object> out = new LinkedHashMap<>();
+    Map<String, ConfValue> out = new LinkedHashMap<>();
     int i = 0;
     while (i < lines.length) {
       String line = stripCr(lines[i]);
@@ -33,7 +40,7 @@ final class PlainConf {
         i++;
         continue;
       }
-      if (line.indexOf('\t') >= 0 || line.startsWith(" ")) {
+      if (line.startsWith(" ") || line.startsWith("\t")) {
         return null;
       }
       int colon = keyEnd(line);
@@ -41,16 +48,21 @@ final class PlainConf {
         return null;
       }
       String key = line.substring(0, colon);
-      if (!KEY.matcher(key).matches() || out.containsKey(key)) {
+      if (rest(line, colon).indexOf('\t') >= 0) {
+        return null; // a tab inside the value; tabs around it are separators, as for YAML
+      }
+      if (!KEY.matcher(key).matches()) {
         return null;
       }
       String rest = withoutComment(line.substring(colon + 1));
       if (rest == null) {
         return null;
       }
-      i++;
+      int keyLine = ++i;
+      Object value;
       if (rest.isEmpty()) {
-        List<String> items = new ArrayList<>();
+        List<ConfValue> items = new ArrayList<>();
+        int indent = -1;
         while (i < lines.length) {
           String l = stripCr(lines[i]);
           if (isBlankOrComment(l)) {
@@ -58,31 +70,37 @@ final class PlainConf {
             continue;
           }
           String t = l.stripLeading();
-          if (t.length() == l.length() || !t.startsWith("- ") || l.indexOf('\t') >= 0) {
+          int at = l.length() - t.length();
+          if (at == 0) {
             break;
           }
+          // Every item at the first one's indent; anything else is a continuation or an error.
+          if ((indent >= 0 && at != indent) || !t.startsWith("- ") || l.indexOf('\t') >= 0) {
+            return null;
+          }
+          indent = at;
           String item = withoutComment(t.substring(2));
           Object v = item == null || item.isEmpty() ? null : scalar(item);
           if (!(v instanceof String s)) {
             return null;
           }
-          items.add(s);
+          items.add(new ConfValue(s, i + 1));
           i++;
         }
-        out.put(key, items.isEmpty() ? null : items);
+        value = items.isEmpty() ? null : items;
       } else if (rest.startsWith("[")) {
-        List<String> list = flowList(rest);
+        List<ConfValue> list = flowList(rest, keyLine);
         if (list == null) {
           return null;
         }
-        out.put(key, list);
+        value = list;
       } else {
-        Object v = scalar(rest);
-        if (v == Unsupported.VALUE) {
+        value = scalar(rest);
+        if (value == Unsupported.VALUE) {
           return null;
         }
-        out.put(key, v);
       }
+      out.put(key, new ConfValue(value, keyLine)); // a repeated key: the last one wins, as in Psych
     }
     return out.isEmpty() ? null : out;
   }
@@ -90,21 +108,27 @@ final class PlainConf {
   /** The marker of a value this class does not read. */
   private enum Unsupported { VALUE }
 
+  /** The value after the key's colon, without the comment and the blanks around it. */
+  private static String rest(String line, int colon) {
+    String r = withoutComment(line.substring(colon + 1));
+    return r == null ? "" : r;
+  }
+
   /** The position of the {@code :} that ends a key (the first one followed by a space or the end). */
   private static int keyEnd(String line) {
     for (int k = 1; k < line.length(); k++) {
-      if (line.charAt(k) == ':' && (k + 1 == line.length() || line.charAt(k + 1) == ' ')) {
+      if (line.charAt(k) == ':' && (k + 1 == line.length() || line.charAt(k + 1) == ' ' || line.charAt(k + 1) == '\t')) {
         return k;
       }
     }
     return -1;
   }
 
-  /** A scalar: null, the text of a quoted string, or a plain word; {@link Unsupported} else. */
+  /**
+   * A scalar: null, the text of a quoted string, or a plain word Psych reads as text;
+   * {@link Unsupported} else.
+   */
   private static Object scalar(String s) {
-    if (s.equals("~") || s.equals("null") || s.equals("Null") || s.equals("NULL")) {
-      return null;
-    }
     if (s.length() >= 2 && s.charAt(0) == '\'' && s.charAt(s.length() - 1) == '\'') {
       String body = s.substring(1, s.length() - 1);
       if (body.replace("''", "").indexOf('\'') >= 0) {
@@ -116,16 +140,23 @@ final class PlainConf {
       String body = s.substring(1, s.length() - 1);
       return body.indexOf('"') >= 0 || body.indexOf('\\') >= 0 ? Unsupported.VALUE : body;
     }
-    return PLAIN.matcher(s).matches() && !s.contains(": ") ? s : Unsupported.VALUE;
+    if (s.equals("~")) {
+      return null;
+    }
+    if (!PLAIN.matcher(s).matches() || s.endsWith(":")) {
+      return Unsupported.VALUE;
+    }
+    Object v = PsychScalar.read(s);
+    return v == PsychScalar.NULL ? null : v instanceof String ? v : Unsupported.VALUE;
   }
 
   /** {@code [a, 'b', "c"]}: plain words or quoted strings, no nesting, no empty items. */
-  private static List<String> flowList(String s) {
+  private static List<ConfValue> flowList(String s, int line) {
     if (!s.endsWith("]")) {
       return null;
     }
     String body = s.substring(1, s.length() - 1).strip();
-    List<String> out = new ArrayList<>();
+    List<ConfValue> out = new ArrayList<>();
     if (body.isEmpty()) {
       return out;
     }
@@ -140,7 +171,7 @@ final class PlainConf {
       if (!(v instanceof String str) || item.startsWith("[") || item.startsWith("{")) {
         return null;
       }
-      out.add(str);
+      out.add(new ConfValue(str, line));
       k = end + 1;
       if (end == body.length()) {
         break;
@@ -180,11 +211,29 @@ final class PlainConf {
         single = !single;
       } else if (c == '"' && !single) {
         dbl = !dbl;
-      } else if (c == '#' && !single && !dbl && (k == 0 || s.charAt(k - 1) == ' ')) {
+      } else if (c == '#' && !single && !dbl && (k == 0 || s.charAt(k - 1) == ' ' || s.charAt(k - 1) == '\t')) {
         return s.substring(0, k).strip();
       }
     }
     return single || dbl ? null : s.strip();
+  }
+
+  /**
+   * No character YAML reads as a line break other than {@code \n} and {@code \r\n} (a lone
+   * {@code \r}, NEL, LS, PS), and none it refuses (control characters, U+FFFE, U+FFFF).
+   */
+  private static boolean onlyPlainCharacters(String text) {
+    for (int k = 0; k < text.length(); k++) {
+      char c = text.charAt(k);
+      if (c < 0x20) {
+        if (c == '\r' ? k + 1 == text.length() || text.charAt(k + 1) != '\n' : c != '\n' && c != '\t') {
+          return false;
+        }
+      } else if ((c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c >= 0xfffe) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static boolean isBlankOrComment(String line) {

@@ -19,9 +19,13 @@ public final class Doctor {
   private Doctor() {}
 
   public static List<Check> run(HostState host) {
+    Distro distro = Distro.of(host.paths());
     List<Check> out = new ArrayList<>();
     for (CheckGroup g : GROUPS) {
-      out.addAll(g.run(host));
+      for (Check c : g.run(host)) {
+        // every fix that runs driverctl says first how to install it, where it is missing
+        out.add(new Check(c.name(), c.status(), c.subject(), c.message(), Fixes.withDriverctl(c.fix(), host.paths(), distro)));
+      }
     }
     return List.copyOf(out);
   }

@@ -1,5 +1,6 @@
 package onepci.doctor;
 
+import java.nio.file.Files;
 import onepci.sysfs.HostPaths;
 import onepci.sysfs.PciAddress;
 
@@ -13,25 +14,65 @@ final class Fixes {
 
   private Fixes() {}
 
-  /** Adds a parameter to GRUB_CMDLINE_LINUX_DEFAULT, regenerates the GRUB configuration and reboots. */
-  static String kernelParameter(String parameter) {
-    return "sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&" + parameter + " /' " + HOST.defaultGrub()
-        + " && update-grub && reboot";
+  /**
+   * Adds a kernel parameter for every boot, then reboots: GRUB_CMDLINE_LINUX_DEFAULT and
+   * {@code update-grub} on Debian and Ubuntu, {@code grubby} on the RHEL family, both when the
+   * distribution is unknown.
+   */
+  static String kernelParameter(Distro distro, String parameter) {
+    return perDistro(
+        distro,
+        "sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&" + parameter + " /' " + HOST.defaultGrub() + " && update-grub && reboot",
+        "grubby --update-kernel=ALL --args=" + parameter + " && reboot");
   }
 
   /** Turns the IOMMU on for the CPU this host has: the vendor's parameter, or a command that picks it when unknown. */
-  static String iommuParameter(IommuVendor vendor) {
+  static String iommuParameter(Distro distro, IommuVendor vendor) {
     if (vendor != IommuVendor.UNKNOWN) {
-      return kernelParameter(vendor.parameter);
+      return kernelParameter(distro, vendor.parameter);
     }
-    return "p=intel_iommu=on; grep -q AuthenticAMD " + HOST.procCpuinfo() + " && p=amd_iommu=on; "
-        + "sed -i \"s/^GRUB_CMDLINE_LINUX_DEFAULT=\\\"/&$p /\" " + HOST.defaultGrub() + " && update-grub && reboot";
+    String pick = "p=intel_iommu=on; grep -q AuthenticAMD " + HOST.procCpuinfo() + " && p=amd_iommu=on; ";
+    return perDistro(
+        distro,
+        pick + "sed -i \"s/^GRUB_CMDLINE_LINUX_DEFAULT=\\\"/&$p /\" " + HOST.defaultGrub() + " && update-grub && reboot",
+        pick + "grubby --update-kernel=ALL --args=$p && reboot");
   }
 
-  /** Replaces a parameter in the GRUB settings, regenerates the GRUB configuration and reboots. */
-  static String replaceKernelParameter(String old, String parameter) {
-    return "sed -i '/^GRUB_CMDLINE_LINUX/s/" + old + "/" + parameter + "/' " + HOST.defaultGrub()
-        + " && update-grub && reboot";
+  /** Replaces a kernel parameter for every boot, then reboots. */
+  static String replaceKernelParameter(Distro distro, String old, String parameter) {
+    return perDistro(
+        distro,
+        "sed -i '/^GRUB_CMDLINE_LINUX/s/" + old + "/" + parameter + "/' " + HOST.defaultGrub() + " && update-grub && reboot",
+        "grubby --update-kernel=ALL --remove-args=" + old + " --args=" + parameter + " && reboot");
+  }
+
+  /** The IOMMU is off although the kernel is told to turn it on: the firmware has it disabled. */
+  static String firmwareIommu(IommuVendor vendor) {
+    return "enable " + vendor.firmwareName + " (also called IOMMU) in the firmware setup (BIOS/UEFI), then boot again";
+  }
+
+  private static String perDistro(Distro distro, String grub, String grubby) {
+    return switch (distro) {
+      case DEBIAN -> grub;
+      case RHEL -> grubby;
+      case UNKNOWN -> "on Debian or Ubuntu: " + grub + "; on RHEL, AlmaLinux, Rocky, Oracle Linux or Fedora: " + grubby;
+    };
+  }
+
+  /**
+   * The fix, preceded by driverctl's installation when it uses driverctl and no driverctl is
+   * installed in the usual places under the host's root.
+   */
+  static String withDriverctl(String fix, HostPaths paths, Distro distro) {
+    if (!fix.contains("driverctl ") || paths.commandCandidates("driverctl").stream().anyMatch(Files::isExecutable)) {
+      return fix;
+    }
+    return switch (distro) {
+      case DEBIAN -> "apt-get install -y driverctl && " + fix;
+      case RHEL -> "dnf install -y driverctl && " + fix;
+      case UNKNOWN ->
+          "install driverctl (apt-get install -y driverctl on Debian or Ubuntu, dnf install -y driverctl on the RHEL family), then: " + fix;
+    };
   }
 
   /** Binds a device to vfio-pci now and at every boot, as the guide does. */

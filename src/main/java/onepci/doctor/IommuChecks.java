@@ -19,14 +19,15 @@ final class IommuChecks implements CheckGroup {
 
   @Override
   public List<Check> run(HostState host) {
+    Distro distro = Distro.of(host.paths());
     List<Check> out = new ArrayList<>();
     int groups = groupCount(host);
-    out.add(groups(host, groups));
+    out.add(groups(host, groups, turnOnFix(host, distro)));
     FileRead cmdline = FileRead.of(host.paths().procCmdline());
     if (cmdline instanceof FileRead.Text t) {
-      List<String> words = Arrays.asList(t.text().strip().split("\\s+"));
-      out.add(vendorParameter(host, words, groups > 0));
-      out.add(passthrough(host, words));
+      List<String> words = words(t);
+      out.add(vendorParameter(host, distro, words, groups > 0));
+      out.add(passthrough(host, distro, words));
     } else {
       String why = cmdline instanceof FileRead.Unreadable u ? u.reason() : "no such file";
       String message = "cannot read " + host.paths().procCmdline() + " (" + why + "): the kernel parameters are unknown";
@@ -34,6 +35,45 @@ final class IommuChecks implements CheckGroup {
       out.add(Check.warn(PASSTHROUGH, Check.HOST, message, Fixes.asRoot()));
     }
     return out;
+  }
+
+  /**
+   * The one fix for "the IOMMU is off", whichever check finds it: the kernel parameter when the
+   * command line lacks it or turns it off, the firmware setup when the parameter is there.
+   */
+  static String turnOnFix(HostState host) {
+    return turnOnFix(host, Distro.of(host.paths()));
+  }
+
+  private static String turnOnFix(HostState host, Distro distro) {
+    IommuVendor v = host.iommuVendor();
+    if (!(FileRead.of(host.paths().procCmdline()) instanceof FileRead.Text t)) {
+      return Fixes.iommuParameter(distro, v);
+    }
+    List<String> words = words(t);
+    for (String p : wanted(v)) {
+      String key = key(p);
+      Boolean on = setting(words, key);
+      if (Boolean.TRUE.equals(on)) {
+        return Fixes.firmwareIommu(v);
+      }
+      if (Boolean.FALSE.equals(on)) {
+        return Fixes.replaceKernelParameter(distro, key + "=off", p);
+      }
+    }
+    return Fixes.iommuParameter(distro, v);
+  }
+
+  private static List<String> words(FileRead.Text cmdline) {
+    return Arrays.asList(cmdline.text().strip().split("\\s+"));
+  }
+
+  private static List<String> wanted(IommuVendor v) {
+    return v == IommuVendor.UNKNOWN ? List.of("intel_iommu=on", "amd_iommu=on") : List.of(v.parameter);
+  }
+
+  private static String key(String parameter) {
+    return parameter.substring(0, parameter.indexOf('='));
   }
 
   /** The number of IOMMU groups; -1 when the folder is missing, -2 when it cannot be listed. */
@@ -46,10 +86,9 @@ final class IommuChecks implements CheckGroup {
     return names.length;
   }
 
-  private static Check groups(HostState host, int count) {
+  private static Check groups(HostState host, int count, String fix) {
     Path dir = host.paths().iommuGroups();
     IommuVendor v = host.iommuVendor();
-    String fix = Fixes.iommuParameter(v);
     String off =
         ": the IOMMU is off. Boot the kernel with " + v.parameter + " and enable " + v.firmwareName
             + " in the firmware setup";
@@ -66,12 +105,11 @@ final class IommuChecks implements CheckGroup {
   }
 
   /** {@code intel_iommu=on} on Intel, {@code amd_iommu=on} on AMD, either when the vendor is unknown. */
-  private static Check vendorParameter(HostState host, List<String> words, boolean groupsPresent) {
+  private static Check vendorParameter(HostState host, Distro distro, List<String> words, boolean groupsPresent) {
     Path cmdline = host.paths().procCmdline();
     IommuVendor v = host.iommuVendor();
-    List<String> wanted = v == IommuVendor.UNKNOWN ? List.of("intel_iommu=on", "amd_iommu=on") : List.of(v.parameter);
-    for (String p : wanted) {
-      String key = p.substring(0, p.indexOf('='));
+    for (String p : wanted(v)) {
+      String key = key(p);
       Boolean on = setting(words, key);
       if (Boolean.TRUE.equals(on)) {
         return Check.pass(CMDLINE, Check.HOST, cmdline + " has " + p);
@@ -79,20 +117,20 @@ final class IommuChecks implements CheckGroup {
       if (Boolean.FALSE.equals(on)) {
         return Check.fail(
             CMDLINE, Check.HOST, cmdline + " turns the IOMMU off (" + key + "=off); it needs " + p,
-            Fixes.replaceKernelParameter(key + "=off", p));
+            Fixes.replaceKernelParameter(distro, key + "=off", p));
       }
     }
     String message = cmdline + " lacks " + v.parameter + ", which turns on " + v.firmwareName;
     if (groupsPresent) {
       return Check.warn(
           CMDLINE, Check.HOST, message + " (the IOMMU is on by a kernel default this host relies on)",
-          Fixes.iommuParameter(v));
+          Fixes.iommuParameter(distro, v));
     }
-    return Check.fail(CMDLINE, Check.HOST, message, Fixes.iommuParameter(v));
+    return Check.fail(CMDLINE, Check.HOST, message, Fixes.iommuParameter(distro, v));
   }
 
   /** {@code iommu=pt}: host devices bypass translation; without it host I/O is slower. */
-  private static Check passthrough(HostState host, List<String> words) {
+  private static Check passthrough(HostState host, Distro distro, List<String> words) {
     Path cmdline = host.paths().procCmdline();
     if (words.contains("iommu=pt")) {
       return Check.pass(PASSTHROUGH, Check.HOST, cmdline + " has iommu=pt");
@@ -100,7 +138,7 @@ final class IommuChecks implements CheckGroup {
     return Check.warn(
         PASSTHROUGH, Check.HOST,
         cmdline + " lacks iommu=pt: the host's own devices go through IOMMU translation, slowing host I/O",
-        Fixes.kernelParameter("iommu=pt"));
+        Fixes.kernelParameter(distro, "iommu=pt"));
   }
 
   /** Whether {@code key=on[,...]} (true) or {@code key=off} (false) is set; null when not given. */

@@ -1,10 +1,14 @@
 package onepci.doctor;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The report for a person: a table of status, check, subject and message, each warning or failure
- * followed by the command that fixes it, then a count. Colour only when writing to a terminal.
+ * The report for a person: the host in one line, then a table of status, check, subject and
+ * message, each warning or failure followed by the command that fixes it (a fix already printed for
+ * an earlier check is not printed again: the line says which check has it), then a count. Colour
+ * only when the caller says so (a terminal, and no {@code NO_COLOR}).
  */
 public final class TextReport {
 
@@ -12,6 +16,12 @@ public final class TextReport {
 
   private TextReport() {}
 
+  /** The report with the host's summary on its first line. */
+  public static String render(HostSummary summary, List<Check> checks, boolean colour) {
+    return "host: " + summary.text() + "\n\n" + render(checks, colour);
+  }
+
+  /** The table and the count, without the summary. */
   public static String render(List<Check> checks, boolean colour) {
     int nameWidth = "CHECK".length();
     int subjectWidth = "SUBJECT".length();
@@ -23,13 +33,16 @@ public final class TextReport {
     StringBuilder sb = new StringBuilder();
     sb.append(row("STATUS", "CHECK", nameWidth, "SUBJECT", subjectWidth, "MESSAGE")).append('\n');
     int[] counts = new int[Status.values().length];
+    Map<String, Check> firstWithFix = new HashMap<>();
     for (Check c : checks) {
       counts[c.status().ordinal()]++;
       String word = pad(c.status().word(), 6);
       String status = colour ? colourOf(c.status()) + word + RESET : word;
       sb.append(row(status, c.name(), nameWidth, c.subject(), subjectWidth, oneLine(c.message()))).append('\n');
       if (c.status() != Status.PASS) {
-        sb.append(indent).append("fix: ").append(oneLine(c.fix())).append('\n');
+        Check first = firstWithFix.putIfAbsent(c.fix(), c);
+        String fix = first == null ? oneLine(c.fix()) : "the same as for " + first.name() + " on " + first.subject() + " above";
+        sb.append(indent).append("fix: ").append(fix).append('\n');
       }
     }
     sb.append('\n')

@@ -304,4 +304,20 @@ public record HostPaths(Path root) {
         root.resolve("lib/udev/hwdb.bin"),
         root.resolve("usr/lib/udev/hwdb.bin"));
   }
+
+  /** The distribution's identity (os-release(5)): {@code /etc/os-release}, else {@code /usr/lib/os-release}. */
+  public List<Path> osReleaseCandidates() {
+    return List.of(root.resolve("etc/os-release"), root.resolve("usr/lib/os-release"));
+  }
+
+  /** Where a system command is installed, in the order a root shell's PATH looks. */
+  public List<Path> commandCandidates(String name) {
+    return List.of(
+        root.resolve("usr/local/sbin").resolve(name),
+        root.resolve("usr/local/bin").resolve(name),
+        root.resolve("usr/sbin").resolve(name),
+        root.resolve("usr/bin").resolve(name),
+        root.resolve("sbin").resolve(name),
+        root.resolve("bin").resolve(name));
+  }
 }

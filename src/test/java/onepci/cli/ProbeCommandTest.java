@@ -53,7 +53,7 @@ class ProbeCommandTest {
     assertThat(r.status()).isEqualTo(1);
     assertThat(r.out()).isEmpty();
     assertThat(r.err())
-        .isEqualTo("one-pci probe: Invalid configuration " + conf + ": :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'\n");
+        .isEqualTo("one-pci probe: Invalid configuration " + conf + ": line 1: :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'\n");
   }
 
   @Test
@@ -109,7 +109,7 @@ class ProbeCommandTest {
     Cli.Result r = Cli.run("probe", "--config", conf.toString(), "--sysfs-root", tmp.resolve("host").toString());
 
     assertThat(r.status()).isZero();
-    assertThat(r.err()).startsWith("one-pci probe: warning: " + conf + ": unknown key ':colour' ignored");
+    assertThat(r.err()).startsWith("one-pci probe: warning: " + conf + ": line 2: unknown key ':colour' ignored");
   }
 
   @Test

@@ -224,12 +224,14 @@ class DoctorTest {
   class VfioModule {
 
     @Test
-    void anUnloadedModuleFailsWithModprobe() {
-      sys.delete("sys/module/vfio_pci");
+    void anUnloadedModuleFailsWithModprobeWhenNoHookLoadsIt() {
+      sys.delete("sys/module/vfio_pci").delete("etc/libvirt/hooks/qemu.d/one-pci");
 
       Check c = hostCheck("vfio-module");
       assertThat(c.status()).isEqualTo(Status.FAIL);
-      assertThat(c.message()).isEqualTo("vfio-pci is not loaded (no " + root.resolve("sys/module/vfio_pci") + ")");
+      assertThat(c.message())
+          .isEqualTo("vfio-pci is not loaded (no " + root.resolve("sys/module/vfio_pci") + ") and no libvirt hook "
+              + root.resolve("etc/libvirt/hooks/qemu.d/one-pci") + " loads it");
       assertThat(c.fix()).isEqualTo("modprobe vfio-pci");
     }
 
@@ -496,7 +498,7 @@ class DoctorTest {
       assertThat(c.message())
           .isEqualTo(
               "Invalid configuration " + root.resolve("var/tmp/one/etc/im/kvm-probes.d/pci.conf")
-                  + ": :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'; the probe then reports no device");
+                  + ": line 1: :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'; the probe then reports no device");
 
       sys.delete("var/tmp/one/etc/im/kvm-probes.d/pci.conf");
       assertThat(hostCheck("probe-filter").message())

@@ -22,7 +22,7 @@ class ReportTest {
                 + "{\"name\":\"iommu\",\"status\":\"pass\",\"subject\":\"host\",\"message\":\"2 IOMMU groups in /sys/kernel/iommu_groups\",\"fix\":\"\"},"
                 + "{\"name\":\"iommu-pt\",\"status\":\"warn\",\"subject\":\"host\",\"message\":\"/proc/cmdline lacks iommu=pt\",\"fix\":\"sed -i 's/x/y/' /etc/default/grub\"},"
                 + "{\"name\":\"group-viable\",\"status\":\"fail\",\"subject\":\"0000:e1:00.0\",\"message\":\"IOMMU group 13 is not viable\",\"fix\":\"driverctl set-override 0000:e1:00.1 vfio-pci\"}"
-                + "]}\n");
+                + "],\"fixes\":[\"sed -i 's/x/y/' /etc/default/grub\",\"driverctl set-override 0000:e1:00.1 vfio-pci\"]}\n");
   }
 
   @Test
@@ -33,12 +33,12 @@ class ReportTest {
         .isEqualTo(
             "{\"checks\":[{\"name\":\"x\",\"status\":\"warn\",\"subject\":\"host\","
                 + "\"message\":\"a \\\"quoted\\\" C:\\\\path\\nline\\ttab\\r\\b\\f\\u0001\\u007f end é ✓\","
-                + "\"fix\":\"echo 'SUBSYSTEM==\\\"vfio\\\"'\"}]}\n");
+                + "\"fix\":\"echo 'SUBSYSTEM==\\\"vfio\\\"'\"}],\"fixes\":[\"echo 'SUBSYSTEM==\\\"vfio\\\"'\"]}\n");
   }
 
   @Test
   void anEmptyListIsAnEmptyArray() {
-    assertThat(JsonReport.render(List.of())).isEqualTo("{\"checks\":[]}\n");
+    assertThat(JsonReport.render(List.of())).isEqualTo("{\"checks\":[],\"fixes\":[]}\n");
   }
 
   @Test

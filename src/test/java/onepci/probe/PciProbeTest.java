@@ -310,7 +310,7 @@ class PciProbeTest {
       FakeSysfs.Device pf = sys.device("0000:3b:00.0").id(0x15b3, 0x101d, 0x020000);
       pf.virtfn(0, sys.device("0000:3b:00.1").id(0x15b3, 0x101e, 0x020000));
 
-      Map<String, String> v = vectors(probe(":filter: '15b3:*'\n:nvidia_vendors: ['10de', '15B3']\n")).get(0);
+      Map<String, String> v = vectors(probe(":filter: '15b3:*'\n:nvidia_vendors: ['10de', '15b3']\n")).get(0);
 
       assertThat(v).containsEntry("SHORT_ADDRESS", "3b:00.1").containsEntry("DEVICE_NAME", "NVIDIA vGPU device").containsKey("UUID");
     }

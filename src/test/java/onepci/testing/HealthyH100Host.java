@@ -15,7 +15,8 @@ import java.nio.file.Path;
  * {@value #PORT}, on vfio-pci with a driverctl override; a ConnectX NIC the filter does not
  * select; vfio-pci loaded and listed for boot; {@code /dev/vfio/13} group kvm, mode 0666 with the
  * udev rule; the synced remotes with one-pci's probe in place of the stock one and
- * {@code :filter: '10de:*'}; Java 17; the libvirt hook, with the same jar as the probe's.
+ * {@code :filter: '10de:*'}; Java 17; the libvirt hook, with the same jar as the probe's; Debian 12
+ * with driverctl installed.
  */
 public final class HealthyH100Host {
 
@@ -94,6 +95,8 @@ public final class HealthyH100Host {
     s.file("usr/lib/jvm/java-17-openjdk-amd64/bin/java", "#!/bin/sh\n", "rwxr-xr-x");
     s.write("usr/lib/jvm/java-17-openjdk-amd64/release", "IMPLEMENTOR=\"Debian\"\nJAVA_VERSION=\"17.0.13\"\n");
     s.file("etc/libvirt/hooks/qemu.d/one-pci", "#!/bin/sh\nexit 0\n", "rwxr-xr-x");
+    s.write("etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n");
+    s.file("usr/sbin/driverctl", "#!/bin/sh\n", "rwxr-xr-x");
     return new HealthyH100Host(s, port, gpu, nic);
   }
 
