@@ -57,9 +57,14 @@ public final class PciProbe {
    */
   public List<TemplateVector> run() throws IOException {
     List<PciDevice> selected = new ArrayList<>();
-    for (PciAddress address : reader.list()) {
+    List<PciAddress> addresses = reader.list();
+    Prefilter prefilter = Prefilter.of(reader, conf, addresses);
+    for (PciAddress address : addresses) {
       try {
         if (!conf.shortAddresses().isEmpty() && !conf.shortAddresses().contains(address)) {
+          continue;
+        }
+        if (prefilter.leavesOut(address)) {
           continue;
         }
         SysfsReader.DeviceFolder folder = reader.folder(address);
