@@ -44,7 +44,7 @@ class PrefilterTest {
     roots = new java.util.LinkedHashMap<>();
     roots.put("dgx", DgxHostTest.build(tmp.resolve("dgx")).procBusPciDevices().root());
     roots.put("held-48", BenchHost.write(tmp.resolve("held-48"), "held-48").root());
-    roots.put("held-1000", BenchHost.write(tmp.resolve("held-1000"), "held-1000").root());
+    roots.put("host-100", BenchHost.write(tmp.resolve("host-100"), "host-100").root());
     Path guest = Resources.h100GuestRoot(tmp.resolve("guest"));
     FakeSysfs.writeProcBusPciDevices(guest);
     roots.put("h100-guest", guest);
@@ -67,7 +67,7 @@ class PrefilterTest {
 
   static Stream<Arguments> treesAndFilters() {
     List<Arguments> out = new ArrayList<>();
-    for (String tree : List.of("dgx", "held-48", "held-1000", "h100-guest", "two-domains")) {
+    for (String tree : List.of("dgx", "held-48", "host-100", "h100-guest", "two-domains")) {
       for (String filter : FILTERS) {
         out.add(Arguments.of(tree, filter));
       }
