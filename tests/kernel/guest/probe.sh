@@ -49,3 +49,19 @@ for mac in 52:54:00:00:00:10 52:54:00:00:00:20; do
     expect_eq "probe IFNAME of $dev is the kernel's $ifname" "$ifname" \
         "$(printf '%s\n' "$probe_table" | awk -v a="$dev" '$1 == a { print $5 }')"
 done
+
+# With a vendor and a class filter the probe decides from the kernel's /proc/bus/pci/devices and
+# opens only the candidates' folders: it must list exactly the functions the kernel's own vendor
+# and class files select (one run: each probe run under TCG takes seconds).
+check "the guest kernel lists its PCI functions in /proc/bus/pci/devices" grep -q . /proc/bus/pci/devices
+want=
+for d in /sys/bus/pci/devices/*; do
+    case $(cat "$d/vendor"):$(cat "$d/class") in
+        0x1b36:* | *:0x0200*) want="$want${d##*/} " ;;
+    esac
+done
+got=$(one_pci probe --filter '1b36:*,::0200' 2>/tmp/probe.err | awk -F' = ' '
+    { v = $2; sub(/ *,? *$/, "", v); gsub(/"/, "", v) }
+    $1 == " DOMAIN" { d = v }  $1 == " SHORT_ADDRESS" { s = v }
+    /^\]/ { print d ":" s }' | sort | tr '\n' ' ')
+expect_eq "probe --filter '1b36:*,::0200' lists the kernel's functions of it: $want" "$want" "$got"

@@ -50,6 +50,16 @@ public record IdFilter(int vendor, int device, int classId, int progIf, String t
     return (int) v;
   }
 
+  /** Whether vendor and device pass, whatever the class. */
+  public boolean matchesIds(int vendorId, int deviceId) {
+    return (vendor < 0 || vendor == vendorId) && (device < 0 || device == deviceId);
+  }
+
+  /** Whether the class decides too: a class or programming interface is given. */
+  public boolean needsClass() {
+    return classId >= 0 || progIf >= 0;
+  }
+
   public boolean matches(PciId id) {
     return (vendor < 0 || vendor == id.vendor())
         && (device < 0 || device == id.device())

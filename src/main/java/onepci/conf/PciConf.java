@@ -75,6 +75,43 @@ public record PciConf(
     return false;
   }
 
+  /** Whether some filter passes these vendor and device ids, whatever the class. */
+  public boolean selectsIds(int vendor, int device) {
+    for (IdFilter f : filters) {
+      if (f.matchesIds(vendor, device)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether a device with these ids is selected or not by its class: some filter passes the ids
+   * and none of those passes them without a class.
+   */
+  public boolean needsClass(int vendor, int device) {
+    boolean passes = false;
+    for (IdFilter f : filters) {
+      if (f.matchesIds(vendor, device)) {
+        if (!f.needsClass()) {
+          return false;
+        }
+        passes = true;
+      }
+    }
+    return passes;
+  }
+
+  /** Whether some filter selects every device ({@code *:*}): ids then decide nothing. */
+  public boolean selectsEverything() {
+    for (IdFilter f : filters) {
+      if (f.vendor() < 0 && f.device() < 0 && !f.needsClass()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public boolean isNvidiaVendor(int vendor) {
     return nvidiaVendors.contains(vendor);
   }

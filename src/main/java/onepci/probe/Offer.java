@@ -64,9 +64,15 @@ public final class Offer {
    */
   public Offered select() throws IOException {
     List<PciDevice> selected = new ArrayList<>();
-    for (PciAddress address : reader.list()) {
+    List<PciAddress> addresses = reader.list();
+    // the cheapest exact source first: /proc/bus/pci/devices decides vendor:device before any folder is opened
+    Prefilter prefilter = Prefilter.of(reader, conf, addresses);
+    for (PciAddress address : addresses) {
       try {
         if (!conf.shortAddresses().isEmpty() && !conf.shortAddresses().contains(address)) {
+          continue;
+        }
+        if (prefilter.leavesOut(address)) {
           continue;
         }
         SysfsReader.DeviceFolder folder = reader.folder(address);

@@ -123,6 +123,11 @@ public record HostPaths(Path root) {
     return root.resolve("proc");
   }
 
+  /** The kernel's list of PCI functions with their ids, one line each (no PCI domain in it). */
+  public Path procBusPciDevices() {
+    return root.resolve("proc/bus/pci/devices");
+  }
+
   public Path procNetIpv6Route() {
     return root.resolve("proc/net/ipv6_route");
   }

@@ -136,6 +136,22 @@ public final class SysfsReader {
         requiredHex(address, "vendor"), requiredHex(address, "device"), requiredHex(address, "class"));
   }
 
+  /**
+   * The 24-bit class code from the device's {@code class} file alone (one read, no folder
+   * listing); empty when missing or not a hex number.
+   */
+  public OptionalInt classCode(PciAddress address) {
+    String text = text(paths.pciDevice(address).toString() + "/class");
+    if (text == null) {
+      return OptionalInt.empty();
+    }
+    try {
+      return OptionalInt.of(parseHex(text));
+    } catch (NumberFormatException e) {
+      return OptionalInt.empty();
+    }
+  }
+
   /** Everything this project knows how to say about one function. */
   public PciDevice read(PciAddress address) throws DeviceReadException {
     return read(folder(address));

@@ -13,14 +13,14 @@ import onepci.testing.FakeSysfs;
  * {@code OUT_DIR/NAME/} for each name (see {@link #SHAPES}), skipping one already complete.
  *
  * <p>Every function gets what a kernel shows for it ({@code uevent}, {@code config}, ids, NUMA
- * node, local CPUs, IOMMU group, driver link, PCIe link, power and reset files), so the probe
- * and lspci read as much as on a real host. The sizes are exact: chipset functions (a Xeon shows
+ * node, local CPUs, IOMMU group, driver link, PCIe link, power and reset files), and the host its
+ * {@code /proc/bus/pci/devices}, so the probe and lspci read as much as on a real host. The sizes are exact: chipset functions (a Xeon shows
  * dozens per socket) pad each host to its count.
  */
 public final class BenchHost {
 
   /** Bumped when the trees change, so old ones are rewritten. */
-  static final String VERSION = "5";
+  static final String VERSION = "6";
 
   /**
    * A host's make-up.
@@ -84,13 +84,26 @@ public final class BenchHost {
         continue;
       }
       deleteTree(dir);
-      int n = write(FakeSysfs.create(dir), shape);
-      if (n != shape.functions()) {
-        throw new IllegalStateException(name + ": wrote " + n + " functions, not " + shape.functions());
-      }
+      write(dir, name);
       Files.writeString(stamp, VERSION);
-      System.err.println("bench: wrote " + dir + " (" + n + " PCI functions)");
+      System.err.println("bench: wrote " + dir + " (" + shape.functions() + " PCI functions)");
     }
+  }
+
+  /**
+   * Writes the host named {@code name} (one of {@link #SHAPES}) into the empty folder {@code dir},
+   * with the kernel's {@code proc/bus/pci/devices} beside its {@code sys}.
+   */
+  public static FakeSysfs write(Path dir, String name) {
+    Shape shape = SHAPES.stream().filter(s -> s.name().equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no host shape named " + name));
+    FakeSysfs sys = FakeSysfs.create(dir);
+    int n = write(sys, shape);
+    if (n != shape.functions()) {
+      throw new IllegalStateException(name + ": wrote " + n + " functions, not " + shape.functions());
+    }
+    sys.procBusPciDevices();
+    return sys;
   }
 
   /** Writes the host; returns the number of functions written. */

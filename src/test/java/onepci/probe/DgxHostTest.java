@@ -27,9 +27,14 @@ class DgxHostTest {
 
   @BeforeEach
   void buildHost() throws IOException {
-    sys = FakeSysfs.create(tmp.resolve("host"));
+    sys = build(tmp.resolve("host"));
     pciIds = tmp.resolve("pci.ids");
     Files.writeString(pciIds, PciProbeTest.PCI_IDS);
+  }
+
+  /** The host, written under {@code root}. */
+  static FakeSysfs build(Path root) {
+    FakeSysfs sys = FakeSysfs.create(root);
     int group = 10;
     String[] gpuBuses = {"18", "2a", "3a", "5d", "9a", "ab", "ba", "db"};
     for (int i = 0; i < gpuBuses.length; i++) {
@@ -57,6 +62,7 @@ class DgxHostTest {
     for (int i = 0; i < 2; i++) {
       sys.device("0000:4" + i + ":00.0").id(0x144d, 0xa80a, 0x010802).numa(0).iommuGroup(group++).driver("nvme");
     }
+    return sys;
   }
 
   List<Map<String, String>> probe(String conf) throws IOException {

@@ -45,6 +45,9 @@ class ProbeLauncherIT {
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().put("ONE_PCI_CDS_DIR", tmp.resolve("cds").toString()); // never the host's /var/tmp/one_db
+    // the Java running the tests (17), and no folder of Java runtimes where a newer one could be
+    pb.environment().put("JAVA_HOME", Path.of(System.getProperty("java.home")).toString());
+    pb.environment().put("ONE_PCI_JVM_DIRS", tmp.resolve("no-jvms").toString());
     pb.environment().putAll(env);
     pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
     Process p = pb.start();
@@ -282,8 +285,14 @@ class ProbeLauncherIT {
    * last before {@code -jar}, after the launcher's own logging options.
    */
   Path loggingJava(Path log) throws IOException {
-    Path home = tmp.resolve("logging-jdk");
-    Path realHome = Path.of(System.getProperty("java.home"));
+    return wrappedJava(tmp.resolve("logging-jdk"), Path.of(System.getProperty("java.home")), "'-Xlog:class+load=info:file=" + log + "'");
+  }
+
+  /**
+   * A Java home whose java runs the one in {@code realHome}, with {@code options} (shell words)
+   * inserted before {@code -jar}.
+   */
+  Path wrappedJava(Path home, Path realHome, String options) throws IOException {
     Files.createDirectories(home.resolve("bin"));
     Files.copy(realHome.resolve("release"), home.resolve("release"));
     Files.writeString(
@@ -293,7 +302,7 @@ class ProbeLauncherIT {
             + "for a in \"$@\"; do\n"
             + "  [ $n -eq 0 ] && set --\n"
             + "  n=1\n"
-            + "  [ \"$a\" = -jar ] && set -- \"$@\" '-Xlog:class+load=info:file=" + log + "'\n"
+            + "  [ \"$a\" = -jar ] && set -- \"$@\" " + options + "\n"
             + "  set -- \"$@\" \"$a\"\n"
             + "done\n"
             + "exec '" + realHome.resolve("bin/java") + "' \"$@\"\n");
@@ -396,5 +405,155 @@ class ProbeLauncherIT {
     assertThat(r.err()).isEmpty();
     assertThat(classSources(log).get("onepci.cli.Main")).as("where Main came from").startsWith("file:");
     assertThat(tmp.resolve("cds")).doesNotExist();
+  }
+
+  // --- Java 25 and its AOT cache --------------------------------------------------------------
+
+  /** A Java 25 or newer installed on this machine (/usr/lib/jvm), if any. */
+  static java.util.Optional<Path> java25() throws IOException {
+    Path jvms = Path.of("/usr/lib/jvm");
+    if (!Files.isDirectory(jvms)) {
+      return java.util.Optional.empty();
+    }
+    try (var l = Files.list(jvms)) {
+      for (Path home : l.sorted().toList()) {
+        Path release = home.resolve("release");
+        if (!Files.isRegularFile(release) || !Files.isExecutable(home.resolve("bin/java"))) {
+          continue;
+        }
+        java.util.regex.Matcher m =
+            java.util.regex.Pattern.compile("(?m)^JAVA_VERSION=\"(\\d+)").matcher(Files.readString(release));
+        if (m.find() && Integer.parseInt(m.group(1)) >= 25) {
+          return java.util.Optional.of(home.toRealPath());
+        }
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** A folder of Java runtimes holding only {@code home}, under the name {@code name}. */
+  Path jvmDirWith(String name, Path home) throws IOException {
+    Path dir = tmp.resolve("jvms-" + name);
+    Files.createDirectories(dir);
+    Files.createSymbolicLink(dir.resolve(name), home);
+    return dir;
+  }
+
+  Path realJava25() throws IOException {
+    java.util.Optional<Path> home = java25();
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        home.isPresent(), "no Java 25 or newer in /usr/lib/jvm (Temurin 25 is there on the project's machines)");
+    return home.get();
+  }
+
+  @Test
+  void withJava25TheFirstRunWritesItsAotCacheAndTheNextRunsMapIt() throws Exception {
+    Path java25 = realJava25();
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+    Path cds = tmp.resolve("one_db");
+    String expected = inProcess("probe", "--filter", "10de:*", "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+    long jarSize = Files.size(JAR);
+    // the Java 17 of JAVA_HOME and PATH is passed over for the 25 in the folder of runtimes
+    Map<String, String> env = Map.of("ONE_PCI_CDS_DIR", cds.toString(), "ONE_PCI_JVM_DIRS", jvmDirWith("jdk-25", java25).toString());
+
+    Run first = sh(probe, env, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(first.status()).as(first.err()).isZero();
+    assertThat(first.out()).isEqualTo(expected);
+    assertThat(first.err()).isEmpty();
+    assertThat(archives(cds)).singleElement().asString()
+        .matches("one-pci-kvm-probes\\.d-2[5-9][0-9.]*-[0-9]+-" + jarSize + "\\.aot");
+    Path cache = cds.resolve(archives(cds).get(0));
+
+    Path classLog = tmp.resolve("classes.log");
+    Path aotLog = tmp.resolve("aot.log");
+    Path logging =
+        wrappedJava(tmp.resolve("jvms-logging/jdk-25"), java25,
+            "'-Xlog:class+load=info:file=" + classLog + "' '-Xlog:aot=info:file=" + aotLog + "'");
+    Map<String, String> env2 = Map.of("ONE_PCI_CDS_DIR", cds.toString(), "ONE_PCI_JVM_DIRS", logging.getParent().toString());
+    Run second = sh(probe, env2, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(second.status()).as(second.err()).isZero();
+    assertThat(second.out()).isEqualTo(expected);
+    assertThat(second.err()).isEmpty();
+    assertThat(Files.readString(aotLog)).contains("Opened AOT cache " + cache + ".");
+    assertThat(classSources(classLog)).containsEntry("onepci.cli.Main", "shared objects file")
+        .containsEntry("onepci.probe.PciProbe", "shared objects file")
+        .containsEntry("onepci.sysfs.SysfsReader", "shared objects file");
+    assertThat(archives(cds)).containsExactly(cache.getFileName().toString());
+  }
+
+  @Test
+  void aBrokenAotCacheGivesTheReportOfARunWithoutOne() throws Exception {
+    Path java25 = realJava25();
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+    Path cds = tmp.resolve("one_db");
+    Map<String, String> env = Map.of("ONE_PCI_CDS_DIR", cds.toString(), "ONE_PCI_JVM_DIRS", jvmDirWith("jdk-25", java25).toString());
+    assertThat(sh(probe, env, "--sysfs-root", guest.toString()).status()).isZero();
+    Path cache = cds.resolve(archives(cds).get(0));
+    for (String broken : List.of("", "not an AOT cache\n")) {
+      Files.writeString(cache, broken);
+
+      Run r = sh(probe, env, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+      assertThat(r.status()).as(r.err()).isZero();
+      assertThat(r.out()).isEqualTo(inProcess("probe", "--filter", "10de:*", "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString()));
+    }
+  }
+
+  @Test
+  void withJava25AnUnwritableCacheFolderGivesTheSameReport() throws Exception {
+    Path java25 = realJava25();
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+    Path notADir = tmp.resolve("a-file");
+    Files.writeString(notADir, "not a folder\n");
+    Map<String, String> env =
+        Map.of("ONE_PCI_CDS_DIR", notADir.resolve("one_db").toString(), "ONE_PCI_JVM_DIRS", jvmDirWith("jdk-25", java25).toString());
+
+    Run r = sh(probe, env, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(inProcess("probe", "--filter", "10de:*", "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString()));
+    assertThat(r.err()).isEmpty();
+    assertThat(notADir).hasContent("not a folder\n");
+  }
+
+  @Test
+  void whenTheAotCacheCannotBeAssembledTheReportIsOneOfARunWithoutIt() throws Exception {
+    Path java25 = realJava25();
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: '10de:*'\n");
+    Path cds = tmp.resolve("one_db");
+    // a Java 25 whose assembly step fails, as when the disk fills up
+    Path home = tmp.resolve("jvms-failing/jdk-25");
+    Files.createDirectories(home.resolve("bin"));
+    Files.copy(java25.resolve("release"), home.resolve("release"));
+    Files.writeString(
+        home.resolve("bin/java"),
+        "#!/bin/sh\nfor a in \"$@\"; do [ \"$a\" = -XX:AOTMode=create ] && { echo assembly failed >&2; exit 1; }; done\n"
+            + "exec '" + java25.resolve("bin/java") + "' \"$@\"\n");
+    Files.setPosixFilePermissions(home.resolve("bin/java"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    Map<String, String> env = Map.of("ONE_PCI_CDS_DIR", cds.toString(), "ONE_PCI_JVM_DIRS", home.getParent().toString());
+
+    Run r = sh(probe, env, "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString());
+
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.out()).isEqualTo(inProcess("probe", "--filter", "10de:*", "--sysfs-root", guest.toString(), "--pci-ids", pciIds.toString()));
+    assertThat(r.err()).isEmpty();
+    assertThat(archives(cds)).as("no cache and nothing half-written").isEmpty();
+  }
+
+  @Test
+  void withJava25AFailingFirstRunLeavesNoCacheAndFailsAsWithout() throws Exception {
+    Path java25 = realJava25();
+    Path probe = install(tmp.resolve("remotes"), "kvm-probes.d", ":filter: 'nvidia'\n");
+    Path cds = tmp.resolve("one_db");
+    Map<String, String> env = Map.of("ONE_PCI_CDS_DIR", cds.toString(), "ONE_PCI_JVM_DIRS", jvmDirWith("jdk-25", java25).toString());
+
+    Run r = sh(probe, env, "kvm", "0", "host0");
+
+    assertThat(r.status()).isEqualTo(1);
+    assertThat(r.out()).isEmpty();
+    assertThat(r.err()).startsWith("one-pci probe: Invalid configuration ").containsOnlyOnce("Invalid configuration").doesNotContain("AOT");
+    assertThat(archives(cds)).isEmpty();
   }
 }

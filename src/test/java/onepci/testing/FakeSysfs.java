@@ -95,6 +95,46 @@ public final class FakeSysfs {
     return this;
   }
 
+  /** Writes {@code proc/bus/pci/devices} for the functions the tree has now: see {@link #writeProcBusPciDevices(Path)}. */
+  public FakeSysfs procBusPciDevices() {
+    writeProcBusPciDevices(root);
+    return this;
+  }
+
+  /**
+   * Writes {@code proc/bus/pci/devices} under {@code root} as the kernel prints it for the
+   * functions in {@code sys/bus/pci/devices}: {@code BBDF\tVVVVDDDD\tIRQ}, 7 BAR starts and 7
+   * sizes ({@code \t%16llx} each), then a tab and the driver name; no domain. Ids come from the
+   * {@code vendor} and {@code device} files, the driver from the {@code driver} link.
+   */
+  public static void writeProcBusPciDevices(Path root) {
+    StringBuilder out = new StringBuilder();
+    try (var list = Files.list(root.resolve("sys/bus/pci/devices"))) {
+      for (Path dev : list.sorted().toList()) {
+        PciAddress a = PciAddress.parseOrNull(dev.getFileName().toString());
+        if (a == null) {
+          continue;
+        }
+        int vendor = Integer.decode(Files.readString(dev.resolve("vendor")).strip());
+        int device = Integer.decode(Files.readString(dev.resolve("device")).strip());
+        out.append(String.format("%02x%02x\t%04x%04x\t%x", a.bus(), a.slot() << 3 | a.function(), vendor, device, 0));
+        for (int i = 0; i < 14; i++) {
+          out.append(String.format("\t%16x", i == 0 ? 0xc0000000L : 0));
+        }
+        out.append('\t');
+        if (Files.isSymbolicLink(dev.resolve("driver"))) {
+          out.append(Files.readSymbolicLink(dev.resolve("driver")).getFileName());
+        }
+        out.append('\n');
+      }
+      Path file = root.resolve("proc/bus/pci/devices");
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, out, StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   private void mkdirs(Path p) {
     try {
       Files.createDirectories(p);
