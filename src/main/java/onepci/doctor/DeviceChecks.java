@@ -50,7 +50,7 @@ final class DeviceChecks implements CheckGroup {
       }
       if (!e.isPassable()) {
         // the engine's verdict is all there is to say: every other check would advise binding it
-        out.add(notPassable(e));
+        out.add(notPassable(host, e));
         continue;
       }
       out.add(Check.pass(
@@ -90,15 +90,17 @@ final class DeviceChecks implements CheckGroup {
    * The vfio engine refuses the device itself: a bridge or port, a device the host runs on, no
    * IOMMU. Its fix is the engine's, never a binding to vfio-pci.
    */
-  private static Check notPassable(HostState.Examined e) {
+  private static Check notPassable(HostState host, HostState.Examined e) {
     String subject = e.address().toString();
     String reasons = e.refusals().stream().map(Refusal::reason).collect(Collectors.joining("; "));
     if (!e.selected()) {
       return Check.pass(PASSABLE, subject, "not passable, and the probe does not offer it: " + reasons);
     }
+    // the IOMMU being off is one problem of the host's, with the one fix the iommu check gives
+    boolean iommuOff = e.device().iommuGroup().isEmpty();
     return Check.fail(
         PASSABLE, subject, "not passable, although the probe offers it to VMs (a VM given it would not start): " + reasons,
-        fixes(e.refusals()) + "; to stop offering it, " + Fixes.probeFilter());
+        iommuOff ? IommuChecks.turnOnFix(host) : fixes(e.refusals()) + "; to stop offering it, " + Fixes.probeFilter());
   }
 
   /** The engine's fixes, each once. */

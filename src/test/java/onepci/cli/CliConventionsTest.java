@@ -38,9 +38,9 @@ class CliConventionsTest {
   static final String TOP_USAGE =
       "usage: one-pci COMMAND [OPTIONS]\n"
           + "\n"
-          + "  one-pci probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE]\n"
+          + "  one-pci probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE] [--hwdb FILE]\n"
           + "  one-pci vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR]"
-          + " [--write-timeout SECONDS]\n"
+          + " [--write-timeout SECONDS] [--lock-timeout SECONDS]\n"
           + "  one-pci vfio status [--sysfs-root DIR]\n"
           + "  one-pci doctor [--json] [--sysfs-root DIR] [--config FILE]\n"
           + "  one-pci template ADDRESS [--sysfs-root DIR] [--vcpu N] [--memory MB] [--pin core|none]\n"
@@ -49,10 +49,10 @@ class CliConventionsTest {
 
   static Stream<Arguments> helps() {
     List<String> vfio = List.of("--domain NAME", "--xml FILE|-", "ADDRESS...", "--dry-run", "--sysfs-root DIR", "--write-timeout SECONDS");
-    String vfioUsage = " [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] [--write-timeout SECONDS]";
+    String vfioUsage = " [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR] [--write-timeout SECONDS] [--lock-timeout SECONDS]";
     return Stream.of(
         Arguments.of(
-            "probe", "usage: one-pci probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE]",
+            "probe", "usage: one-pci probe [--config FILE] [--filter SPEC] [--sysfs-root DIR] [--pci-ids FILE] [--hwdb FILE]",
             List.of("--config FILE", "--filter SPEC", "--sysfs-root DIR", "--pci-ids FILE")),
         Arguments.of(
             "doctor", "usage: one-pci doctor [--json] [--sysfs-root DIR] [--config FILE]", List.of("--json", "--sysfs-root DIR", "--config FILE")),
@@ -134,7 +134,7 @@ class CliConventionsTest {
       assertThat(r.out())
           .startsWith(
               "usage: one-pci vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR]"
-                  + " [--write-timeout SECONDS]\n"
+                  + " [--write-timeout SECONDS] [--lock-timeout SECONDS]\n"
                   + "       one-pci vfio status [--sysfs-root DIR]\n")
           .contains("\n  prepare  bind the devices to vfio-pci (one-pci vfio prepare --help)\n")
           .contains("\n  release  give them back (one-pci vfio release --help)\n")
@@ -265,7 +265,7 @@ class CliConventionsTest {
           .isEqualTo(
               "one-pci vfio: --dry-run takes no value (given --dry-run=yes)\n"
                   + "usage: one-pci vfio prepare|release [--domain NAME] [--xml FILE|-] [ADDRESS...] [--dry-run] [--sysfs-root DIR]"
-                  + " [--write-timeout SECONDS]\n"
+                  + " [--write-timeout SECONDS] [--lock-timeout SECONDS]\n"
                   + "       one-pci vfio status [--sysfs-root DIR]\n");
       assertThat(host.snapshot()).isEqualTo(before);
     }

@@ -106,6 +106,7 @@ class DoctorCommandTest {
   }
 
   static final String INDENT = " ".repeat(42);
+  private static final String SHORT_INDENT = " ".repeat(38);
   static final String GRUB_INTEL =
       "sed -i 's/^GRUB_CMDLINE_LINUX_DEFAULT=\"/&intel_iommu=on /' /etc/default/grub && update-grub && reboot";
 
@@ -177,14 +178,15 @@ class DoctorCommandTest {
     assertThat(r.out())
         .startsWith("host: 1 NVIDIA GPU (10de:2330); IOMMU off (no groups in " + groups + ")\n\n")
         .contains(
-            "fail    iommu               host          " + groups
+            "fail    iommu           host          " + groups
                 + " does not exist: the IOMMU is off. Boot the kernel with intel_iommu=on and enable Intel VT-d in the firmware setup\n"
-                + INDENT + "fix: " + GRUB_INTEL + "\n"
-                + "fail    kernel-cmdline      host          " + cmdline + " lacks intel_iommu=on, which turns on Intel VT-d\n"
-                + INDENT + "fix: the same as for iommu on host above\n")
+                + SHORT_INDENT + "fix: " + GRUB_INTEL + "\n"
+                + "fail    kernel-cmdline  host          " + cmdline + " lacks intel_iommu=on, which turns on Intel VT-d\n"
+                + SHORT_INDENT + "fix: the same as for iommu on host above\n")
         .contains(
-            "fail    group-viable        0000:e1:00.0  is in no IOMMU group: the IOMMU is off, so it cannot be passed through (kernel needs intel_iommu=on)\n"
-                + INDENT + "fix: the same as for iommu on host above\n");
+            "fail    passable        0000:e1:00.0  not passable, although the probe offers it to VMs (a VM given it would not start):"
+                + " the IOMMU is off (no IOMMU groups on this host)\n"
+                + SHORT_INDENT + "fix: the same as for iommu on host above\n");
     assertThat(r.out().split("update-grub", -1)).hasSize(2);
     Cli.Result json = Cli.run("doctor", "--json", "--sysfs-root", h.sys().root().toString());
     assertThat(json.out()).contains("],\"fixes\":[\"" + GRUB_INTEL.replace("\"", "\\\"") + "\"],\"summary\":");
@@ -203,8 +205,7 @@ class DoctorCommandTest {
         .contains(
             "warn    driver              0000:e1:00.0  10de:2330 is bound to nouveau, not vfio-pci: the host is using it\n"
                 + INDENT + "fix: driverctl set-override 0000:e1:00.0 vfio-pci\n"
-                + "fail    group-viable        0000:e1:00.0  IOMMU group 13 is not viable: 0000:e1:00.0 itself is bound to nouveau\n"
-                + INDENT + "fix: the same as for driver on 0000:e1:00.0 above\n"
+                + "pass    group-viable        0000:e1:00.0  IOMMU group 13 (2 devices) is viable: no other endpoint is on a host driver\n"
                 + "fail    nvidia-host-driver  0000:e1:00.0  the GPU is on the host driver nouveau although the probe offers it to VMs: QEMU cannot take it while nouveau holds it\n"
                 + INDENT + "fix: the same as for driver on 0000:e1:00.0 above\n");
     assertThat(r.out().split("driverctl set-override", -1)).hasSize(2);
@@ -224,7 +225,7 @@ class DoctorCommandTest {
                 + "); the libvirt hook " + h.sys().root().resolve("etc/libvirt/hooks/qemu.d/one-pci")
                 + " loads it when a VM with a PCI device starts\n"
                 + INDENT + "fix: modprobe vfio-pci\n")
-        .endsWith("\n15 checks: 14 passed, 1 warning, 0 failures\n");
+        .endsWith("\n17 checks: 16 passed, 1 warning, 0 failures\n");
   }
 
   @Test

@@ -124,6 +124,6 @@ class PciConfTest {
   void anUnreadableFileIsInvalid(@TempDir Path dir) throws Exception {
     Path f = dir.resolve("pci.conf");
     Files.createDirectory(f);
-    assertThatThrownBy(() -> PciConf.load(f)).isInstanceOf(ConfigException.class).hasMessage("Invalid configuration " + f + ": cannot be read: is a directory");
+    assertThatThrownBy(() -> PciConf.load(f)).isInstanceOf(ConfigException.class).hasMessage("Invalid configuration " + f + ": cannot be read: is a directory, not a file; name the file itself, not its folder");
   }
 }

@@ -51,13 +51,13 @@ class DoctorHostTest {
   class OneFixPerProblem {
 
     @Test
-    void anIommuLeftOffByTheCommandLineHasOneFixForIommuKernelCmdlineAndTheGroup() {
+    void anIommuLeftOffByTheCommandLineHasOneFixForIommuKernelCmdlineAndTheDevice() {
       iommuOff();
       sys.write("proc/cmdline", "ro quiet\n");
 
       assertThat(check("iommu", "host").fix()).isEqualTo(GRUB_INTEL);
       assertThat(check("kernel-cmdline", "host").fix()).isEqualTo(GRUB_INTEL);
-      assertThat(check("group-viable", GPU).fix()).isEqualTo(GRUB_INTEL);
+      assertThat(check("passable", GPU).fix()).isEqualTo(GRUB_INTEL);
     }
 
     @Test
