@@ -129,7 +129,7 @@ public record PciConf(
     } catch (NoSuchFileException e) {
       throw new ConfigException(file, "the file does not exist");
     } catch (AccessDeniedException e) {
-      throw new ConfigException(file, "cannot be read: permission denied");
+      throw new ConfigException(file, "cannot be read: " + IoFailure.reason(e) + "; " + IoFailure.fix(e));
     } catch (FileSystemException e) {
       throw new ConfigException(file, "cannot be read: " + (e.getReason() != null ? e.getReason() : "input/output error").toLowerCase(Locale.ROOT));
     } catch (IOException e) {

@@ -107,7 +107,7 @@ class ProbeLauncherIT {
       assertThat(files.map(f -> f.getFileName().toString()).sorted())
           .hasSize(2)
           .contains("one-pci.jar")
-          .anyMatch(n -> n.matches("one-pci-checkout-.+\\.jsa"));
+          .anyMatch(n -> n.matches("one-pci-checkout-.+\\.(jsa|aot)")); // a CDS archive, or Java 25's AOT cache
     }
   }
 
@@ -168,7 +168,7 @@ class ProbeLauncherIT {
     assertThat(r.err())
         .isEqualTo(
             "one-pci probe: Invalid configuration " + tmp.resolve("remotes/etc/im/kvm-probes.d/pci.conf")
-                + ": :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'\n");
+                + ": line 1: :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'\n");
   }
 
   /**
@@ -187,7 +187,7 @@ class ProbeLauncherIT {
     assertThat(r.err())
         .isEqualTo(
             "one-pci probe: Invalid configuration " + host.root().resolve("var/tmp/one/etc/im/kvm-probes.d/pci.conf")
-                + ": :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'\n"
+                + ": line 1: :filter: filter 'nvidia': at least two fields must be given, as in '10de:*'\n"
                 + "one-pci probe: this is the host's copy: edit /var/lib/one/remotes/etc/im/kvm-probes.d/pci.conf on the front-end,"
                 + " then run 'onehost sync -f' there to push it\n");
   }
