@@ -50,6 +50,8 @@ public final class HostUsage {
   private final List<Swap> swaps;
   private final Set<String> defaultRouteIfaces;
   private final Optional<String> framebufferConsole;
+  /** Why the consoles could not be read, when they could not: the boot VGA device is then refused. */
+  private final Optional<Unreadable> consoleUnreadable;
 
   /** One line of the mount table: the filesystem's device number, its source and where it is mounted. */
   record Mount(String device, String source, String mountPoint) {}
@@ -83,7 +85,15 @@ public final class HostUsage {
     this.mounts = mounts();
     this.swaps = swaps();
     this.defaultRouteIfaces = defaultRoutes();
-    this.framebufferConsole = framebufferConsole(paths);
+    Optional<String> console = Optional.empty();
+    Optional<Unreadable> consoleProblem = Optional.empty();
+    try {
+      console = framebufferConsole(paths);
+    } catch (Unreadable u) {
+      consoleProblem = Optional.of(u);
+    }
+    this.framebufferConsole = console;
+    this.consoleUnreadable = consoleProblem;
   }
 
   /** The reasons the host needs this device (or cannot tell whether it does), none when it can go. */
@@ -123,7 +133,14 @@ public final class HostUsage {
             "move the default route to another interface, or pass through another NIC"));
       }
     }
-    if (framebufferConsole.isPresent() && reader.attribute(d.address(), "boot_vga").orElse("0").equals("1")) {
+    boolean bootVga = reader.attribute(d.address(), "boot_vga").orElse("0").equals("1");
+    if (bootVga && consoleUnreadable.isPresent()) {
+      Unreadable u = consoleUnreadable.get();
+      out.add(new Refusal(d.address(),
+          "is the boot VGA device, and whether it drives the host console is unknown: cannot read " + u.file + " (" + u.why + ")",
+          "check that root can read " + u.file + ", then start the VM again"));
+    }
+    if (bootVga && framebufferConsole.isPresent()) {
       out.add(new Refusal(d.address(),
           "is the boot VGA device and drives the host console (" + framebufferConsole.get() + ")",
           "boot the host with video=efifb:off (or use another GPU for the console), or write 0 to " + framebufferConsole.get() + "/bind"));
@@ -196,16 +213,16 @@ public final class HostUsage {
    * A disk, its partitions (folders in it with a {@code partition} file) and, recursively, the
    * devices holding them ({@code holders/}: dm, md), by kernel name and sysfs folder.
    */
-  private void addWithPartitionsAndHolders(String name, Path dir, Map<String, Path> found) {
+  private void addWithPartitionsAndHolders(String name, Path dir, Map<String, Path> found) throws Unreadable {
     if (found.putIfAbsent(name, dir) != null) {
       return;
     }
-    for (String e : reader.folderNames(dir)) {
+    for (String e : entries(dir)) {
       if (Files.isRegularFile(dir.resolve(e).resolve("partition"))) {
         addWithPartitionsAndHolders(e, dir.resolve(e), found);
       }
     }
-    for (String h : reader.folderNames(dir.resolve("holders"))) {
+    for (String h : entries(dir.resolve("holders"))) {
       addWithPartitionsAndHolders(h, dir.resolve("holders").resolve(h), found);
     }
   }
@@ -451,16 +468,11 @@ public final class HostUsage {
   // --- console --------------------------------------------------------------------------------
 
   /** The bound framebuffer virtual console ({@code .../vtconsole/vtcon1}), if any. */
-  static Optional<String> framebufferConsole(HostPaths paths) {
-    String[] names = paths.vtconsoles().toFile().list();
-    if (names == null) {
-      return Optional.empty();
-    }
-    java.util.Arrays.sort(names);
-    for (String n : names) {
+  static Optional<String> framebufferConsole(HostPaths paths) throws Unreadable {
+    for (String n : entries(paths.vtconsoles())) {
       Path vt = paths.vtconsoles().resolve(n);
-      boolean bound = SysfsReader.readSmall(vt.resolve("bind")).orElse("0").equals("1");
-      boolean fb = SysfsReader.readSmall(vt.resolve("name")).orElse("").contains("frame buffer");
+      boolean bound = readIfThere(vt.resolve("bind")).orElse("0").equals("1");
+      boolean fb = readIfThere(vt.resolve("name")).orElse("").contains("frame buffer");
       if (bound && fb) {
         return Optional.of(vt.toString());
       }
@@ -469,6 +481,30 @@ public final class HostUsage {
   }
 
   // --- reading --------------------------------------------------------------------------------
+
+  /** A folder's entries, sorted; none when it is not there, unreadable when it is but cannot be listed. */
+  private static List<String> entries(Path dir) throws Unreadable {
+    String[] names = dir.toFile().list();
+    if (names == null) {
+      if (Files.exists(dir)) {
+        throw new Unreadable(dir, "cannot be listed");
+      }
+      return List.of();
+    }
+    java.util.Arrays.sort(names);
+    return List.of(names);
+  }
+
+  /** A small file's text, stripped; empty when it is not there, unreadable when it is but cannot be read. */
+  private static Optional<String> readIfThere(Path file) throws Unreadable {
+    try {
+      return Optional.of(Files.readString(file, StandardCharsets.UTF_8).strip());
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new Unreadable(file, why(e));
+    }
+  }
 
   private static List<String> lines(Path p) throws Unreadable {
     try {

@@ -237,4 +237,42 @@ class HostUsageFailClosedTest {
     assertThat(kernel.writes()).isEmpty();
     assertThat(host.snapshot()).isEqualTo(before);
   }
+
+  @Test
+  void aHoldersFolderThatCannotBeListedRefusesItsController() throws Exception {
+    // a file where the kernel keeps the holders/ folder: it exists, and cannot be listed
+    Path holders = tmp.resolve("sys/class/block/nvme0n1").toRealPath().resolve("holders");
+    Files.writeString(holders, "");
+    String file = root + "/sys/class/block/nvme0n1/holders";
+    before = host.snapshot();
+
+    assertThat(host.prepare("one-7", "0000:03:00.0")).isEqualTo(1);
+
+    assertThat(host.errLines()).containsExactly(
+        "one-pci vfio: one-7: refused 0000:03:00.0: cannot read " + file
+            + " (cannot be listed): refusing to move it while the host's own use of it cannot be checked; fix: check that root can read "
+            + file + ", then start the VM again",
+        "one-pci vfio: one-7: nothing was changed");
+    assertThat(kernel.writes()).isEmpty();
+    assertThat(host.snapshot()).isEqualTo(before);
+  }
+
+  @Test
+  void aConsoleThatCannotBeReadRefusesTheBootVgaDeviceOnly() throws Exception {
+    host.fs.delete("sys/class/vtconsole/vtcon1/bind");
+    Files.createDirectories(tmp.resolve("sys/class/vtconsole/vtcon1/bind"));
+    String file = root + "/sys/class/vtconsole/vtcon1/bind";
+    before = host.snapshot();
+
+    assertThat(host.prepare("one-7", "0000:06:00.0")).isEqualTo(1);
+
+    assertThat(host.errLines()).containsExactly(
+        "one-pci vfio: one-7: refused 0000:06:00.0: is the boot VGA device, and whether it drives the host console is unknown:"
+            + " cannot read " + file + " (is a directory); fix: check that root can read " + file + ", then start the VM again",
+        "one-pci vfio: one-7: nothing was changed");
+    assertThat(kernel.writes()).isEmpty();
+    assertThat(host.snapshot()).isEqualTo(before);
+    // a device that is not the boot VGA one goes
+    assertThat(host.prepare("one-8", "0000:02:00.0")).isZero();
+  }
 }
