@@ -292,7 +292,7 @@ public final class HostUsage {
         out.add(new Mount(f[2], unescape(f[sep + 2]), unescape(f[4])));
       }
     } catch (Unreadable u) {
-      problems.add(new Problem("cannot read " + u.file + " (" + u.why + "): " + CANNOT_CHECK, procFix(u.file)));
+      problems.add(procProblem(u));
       return List.of();
     }
     return out;
@@ -323,7 +323,7 @@ public final class HostUsage {
         }
       }
     } catch (Unreadable u) {
-      problems.add(new Problem("cannot read " + u.file + " (" + u.why + "): " + CANNOT_CHECK, procFix(u.file)));
+      problems.add(procProblem(u));
       return List.of();
     }
     return out;
@@ -446,7 +446,7 @@ public final class HostUsage {
         }
       }
     } catch (Unreadable u) {
-      problems.add(new Problem("cannot read " + u.file + " (" + u.why + "): " + CANNOT_CHECK, procFix(u.file)));
+      problems.add(procProblem(u));
     }
     Path v6file = paths.procNetIpv6Route();
     if (!Files.exists(v6file) && !Files.exists(paths.procSysNetIpv6())) {
@@ -460,7 +460,7 @@ public final class HostUsage {
         }
       }
     } catch (Unreadable u) {
-      problems.add(new Problem("cannot read " + u.file + " (" + u.why + "): " + CANNOT_CHECK, procFix(u.file)));
+      problems.add(procProblem(u));
     }
     return out;
   }
@@ -524,6 +524,11 @@ public final class HostUsage {
     }
     String m = e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
     return m == null || m.isBlank() ? "read error" : m.substring(0, 1).toLowerCase(java.util.Locale.ROOT) + m.substring(1);
+  }
+
+  /** A /proc table that cannot be read: every device a plan moves is refused. */
+  private static Problem procProblem(Unreadable u) {
+    return new Problem("cannot read " + u.file + " (" + u.why + "): " + CANNOT_CHECK, procFix(u.file));
   }
 
   private static String procFix(Path file) {
