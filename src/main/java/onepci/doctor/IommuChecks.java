@@ -22,8 +22,8 @@ final class IommuChecks implements CheckGroup {
     Distro distro = Distro.of(host.paths());
     List<Check> out = new ArrayList<>();
     int groups = groupCount(host);
-    out.add(groups(host, groups, turnOnFix(host, distro)));
     FileRead cmdline = FileRead.of(host.paths().procCmdline());
+    out.add(groups(host, groups, turnOnFix(host, distro, cmdline)));
     if (cmdline instanceof FileRead.Text t) {
       List<String> words = words(t);
       out.add(vendorParameter(host, distro, words, groups > 0));
@@ -42,12 +42,12 @@ final class IommuChecks implements CheckGroup {
    * command line lacks it or turns it off, the firmware setup when the parameter is there.
    */
   static String turnOnFix(HostState host) {
-    return turnOnFix(host, Distro.of(host.paths()));
+    return turnOnFix(host, Distro.of(host.paths()), FileRead.of(host.paths().procCmdline()));
   }
 
-  private static String turnOnFix(HostState host, Distro distro) {
+  private static String turnOnFix(HostState host, Distro distro, FileRead cmdline) {
     IommuVendor v = host.iommuVendor();
-    if (!(FileRead.of(host.paths().procCmdline()) instanceof FileRead.Text t)) {
+    if (!(cmdline instanceof FileRead.Text t)) {
       return Fixes.iommuParameter(distro, v);
     }
     List<String> words = words(t);

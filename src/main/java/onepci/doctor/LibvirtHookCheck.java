@@ -28,7 +28,7 @@ final class LibvirtHookCheck implements CheckGroup {
           NAME, Check.HOST, "no " + hook + ": nothing gives a VM's whole IOMMU group to vfio-pci when it starts",
           Fixes.hookInstall()));
     }
-    if (!isInstalled(host.paths())) {
+    if (!host.hookInstalled()) {
       return List.of(Check.fail(NAME, Check.HOST, hook + " is not an executable file: libvirt does not run it", Fixes.hookMode()));
     }
     return List.of(Check.pass(NAME, Check.HOST, hook + " is installed (libvirtd runs hooks it found at its start)"));

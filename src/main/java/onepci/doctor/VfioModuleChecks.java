@@ -31,7 +31,7 @@ final class VfioModuleChecks implements CheckGroup {
       return Check.warn(LOADED, Check.HOST, "cannot list " + all + ": whether vfio-pci is loaded is unknown", Fixes.asRoot());
     }
     Path hook = host.paths().libvirtQemuHooks().resolve(LibvirtHookCheck.HOOK_NAME);
-    if (Files.isRegularFile(hook) && Files.isExecutable(hook)) {
+    if (host.hookInstalled()) {
       return Check.warn(
           LOADED, Check.HOST,
           "vfio-pci is not loaded (no " + module + "); the libvirt hook " + hook + " loads it when a VM with a PCI device starts",

@@ -147,7 +147,19 @@ public final class HwdbFile {
   }
 
   /** Where a walk of patterns starts: a node, the index in its prefix, the glob child byte or -1. */
-  private record PatternRoot(long offset, int p, int glob) {}
+  private record PatternRoot(long offset, int p, int glob) {
+    // written out: a record's generated equals and hashCode bootstrap java.lang.invoke
+    // (ObjectMethods, some 100 classes), which cost the probe more than all its lookups
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof PatternRoot r && r.offset == offset && r.p == p && r.glob == glob;
+    }
+
+    @Override
+    public int hashCode() {
+      return Long.hashCode(offset) * 31 * 31 + p * 31 + glob;
+    }
+  }
 
   /**
    * A full pattern below a glob, the node holding its values, and its longest run of plain bytes
