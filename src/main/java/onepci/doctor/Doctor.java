@@ -30,6 +30,26 @@ public final class Doctor {
     return List.copyOf(out);
   }
 
+  /**
+   * The checks that say whether the devices the probe offers can be passed through now, for
+   * {@link Readiness}: every group's but the jar comparison (it only ever warns, and reads two
+   * jars) and the probe-filter check (what the filter offers is what readiness judges, not a fault).
+   */
+  static List<Check> forReadiness(HostState host) {
+    List<Check> out = new ArrayList<>();
+    for (CheckGroup g : GROUPS) {
+      if (g instanceof HookJarCheck) {
+        continue;
+      }
+      for (Check c : g.run(host)) {
+        if (!c.name().equals(ProbeChecks.FILTER)) {
+          out.add(c);
+        }
+      }
+    }
+    return out;
+  }
+
   /** 0 when every check passed, 1 when the worst is a warning, 2 when one failed. */
   public static int exitStatus(List<Check> checks) {
     Status worst = Status.PASS;

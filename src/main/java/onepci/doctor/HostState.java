@@ -142,11 +142,28 @@ public final class HostState {
       problems.add(e.getMessage());
     }
 
-    IommuVendor vendor =
-        IommuVendor.fromUnits(paths.iommuUnits().toFile().list())
-            .orElseGet(
-                () -> FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN);
-    return new HostState(paths, probeConfig, devices, problems, vendor, LibvirtHookCheck.isInstalled(paths));
+    return new HostState(paths, probeConfig, devices, problems, iommuVendor(paths), LibvirtHookCheck.isInstalled(paths));
+  }
+
+  /**
+   * The host as the probe saw it in this run: the devices it offers (read by the probe, not again),
+   * judged with the pci.conf it read. Other devices are read only where the vfio engine's rule
+   * needs them: the members of an offered device's IOMMU group.
+   */
+  static HostState ofOffered(HostPaths paths, Path configFile, PciConf conf, List<PciDevice> offered) {
+    Planner planner = Planner.forPreviews(paths);
+    List<Examined> devices = new ArrayList<>(offered.size());
+    for (PciDevice d : offered) {
+      devices.add(new Examined(d, true, planner.preview(List.of(d.address()), List.of())));
+    }
+    ProbeConfig config = new ProbeConfig(configFile, conf, Optional.empty(), false);
+    return new HostState(paths, config, devices, List.of(), iommuVendor(paths), LibvirtHookCheck.isInstalled(paths));
+  }
+
+  private static IommuVendor iommuVendor(HostPaths paths) {
+    return IommuVendor.fromUnits(paths.iommuUnits().toFile().list())
+        .orElseGet(
+            () -> FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN);
   }
 
   /** The addresses the probe prints with this pci.conf; none when it would print nothing (a problem is added). */
