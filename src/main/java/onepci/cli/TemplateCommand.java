@@ -14,7 +14,7 @@ import onepci.template.VmTemplate;
 /** {@code template}: prints an OpenNebula VM template for one PCI device of this host. */
 final class TemplateCommand implements Command {
 
-  record Options(PciAddress address, Path root, OptionalInt vcpu, OptionalInt memoryMb, PinPolicy pin) {
+  record Options(PciAddress address, Path root, OptionalInt vcpu, OptionalInt memoryMb, PinPolicy pin, boolean readyHostsOnly) {
 
     static Options parse(List<String> argv) throws UsageException {
       Optional<PciAddress> address = Optional.empty();
@@ -22,11 +22,13 @@ final class TemplateCommand implements Command {
       OptionalInt vcpu = OptionalInt.empty();
       OptionalInt memory = OptionalInt.empty();
       PinPolicy pin = PinPolicy.CORE;
+      boolean readyHostsOnly = true;
       Args a = Args.of("template", argv);
       while (a.hasNext()) {
         String w = a.next();
         switch (w) {
           case "--sysfs-root" -> root = Path.of(a.value(w));
+          case "--any-host" -> readyHostsOnly = false;
           case "--vcpu" -> vcpu = OptionalInt.of(positive(w, a.value(w)));
           case "--memory" -> memory = OptionalInt.of(positive(w, a.value(w)));
           case "--pin" -> {
@@ -35,7 +37,7 @@ final class TemplateCommand implements Command {
           }
           default -> {
             if (w.startsWith("-") || address.isPresent()) {
-              throw Args.unknown("template", w, List.of("--sysfs-root", "--vcpu", "--memory", "--pin"));
+              throw Args.unknown("template", w, List.of("--sysfs-root", "--vcpu", "--memory", "--pin", "--any-host"));
             }
             try {
               address = Optional.of(PciAddress.parse(w));
@@ -48,7 +50,7 @@ final class TemplateCommand implements Command {
       if (address.isEmpty()) {
         throw new UsageException("template: the PCI address of the device is missing (such as 0000:e1:00.0)");
       }
-      return new Options(address.get(), root, vcpu, memory, pin);
+      return new Options(address.get(), root, vcpu, memory, pin, readyHostsOnly);
     }
 
     private static int positive(String option, String value) throws UsageException {
@@ -82,6 +84,8 @@ final class TemplateCommand implements Command {
         + "  --memory MB       MEMORY (default " + VmTemplate.DEFAULT_MEMORY_MB + ")\n"
         + "  --pin core|none   TOPOLOGY's PIN_POLICY (default core: a whole core per vCPU; the VM then runs\n"
         + "                    only on hosts with PIN_POLICY = PINNED, see onehost update); none: no pinning\n"
+        + "  --any-host        no SCHED_REQUIREMENTS = \"PCI_PASSTHROUGH = READY\" (by default the VM waits,\n"
+        + "                    PENDING, for a host whose probe says its offered devices can all be passed through)\n"
         + "\n"
         + "Exit status: 0 with the template, 1 when the device is not there or cannot be sized, 64 for a\n"
         + "wrong command line.\n";
@@ -99,6 +103,7 @@ final class TemplateCommand implements Command {
     try {
       DevicePlacement p = DevicePlacement.read(paths, o.address());
       io.out().print(VmTemplate.plan(p, o.vcpu(), o.memoryMb(), o.pin()).render());
+      io.out().print(o.readyHostsOnly() ? "SCHED_REQUIREMENTS = \"PCI_PASSTHROUGH = READY\"\n" : "");
       return Main.EXIT_OK;
     } catch (TemplateException e) {
       io.err().println("one-pci template: " + e.getMessage());

@@ -175,7 +175,7 @@ class TemplateCommandTest {
 
     assertThat(r.status()).isZero();
     assertThat(OneTemplate.parse(r.out())).extracting(OneTemplate.Attr::name)
-        .containsExactly("NAME", "CPU", "VCPU", "MEMORY", "OS", "CPU_MODEL", "TOPOLOGY", "PCI");
+        .containsExactly("NAME", "CPU", "VCPU", "MEMORY", "OS", "CPU_MODEL", "TOPOLOGY", "PCI", "SCHED_REQUIREMENTS");
     assertThat(single(r.out(), "PCI")).containsEntry("SHORT_ADDRESS", "3b:00.0");
     assertThat(value(r.out(), "VCPU")).isEqualTo("8");
   }
@@ -244,5 +244,18 @@ class TemplateCommandTest {
     // a guest without NUMA nodes or topology files: its 16 local CPUs count as 16 cores
     assertThat(value(r.out(), "VCPU")).isEqualTo("16");
     assertThat(single(r.out(), "PCI")).containsEntry("SHORT_ADDRESS", "00:06.0");
+  }
+
+  @Test
+  void theVmWaitsForAReadyHostUnlessAnyHostWillDo() {
+    Cli.Result ready = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root);
+    Cli.Result any = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root, "--any-host");
+
+    assertThat(ready.status()).isZero();
+    assertThat(value(ready.out(), "SCHED_REQUIREMENTS")).isEqualTo("PCI_PASSTHROUGH = READY");
+    assertThat(ready.out()).endsWith("]\nSCHED_REQUIREMENTS = \"PCI_PASSTHROUGH = READY\"\n");
+    assertThat(any.status()).isZero();
+    assertThat(OneTemplate.parse(any.out())).extracting(OneTemplate.Attr::name).doesNotContain("SCHED_REQUIREMENTS");
+    assertThat(any.out() + "SCHED_REQUIREMENTS = \"PCI_PASSTHROUGH = READY\"\n").isEqualTo(ready.out());
   }
 }
