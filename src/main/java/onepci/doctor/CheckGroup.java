@@ -8,4 +8,9 @@ sealed interface CheckGroup
 
   /** The group's checks, in a fixed order. */
   List<Check> run(HostState host);
+
+  /** The checks that say whether the offered devices can be passed through now ({@link Readiness}): all of them, by default. */
+  default List<Check> forReadiness(HostState host) {
+    return run(host);
+  }
 }

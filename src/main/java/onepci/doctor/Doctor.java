@@ -32,20 +32,12 @@ public final class Doctor {
 
   /**
    * The checks that say whether the devices the probe offers can be passed through now, for
-   * {@link Readiness}: every group's but the jar comparison (it only ever warns, and reads two
-   * jars) and the probe-filter check (what the filter offers is what readiness judges, not a fault).
+   * {@link Readiness}: each group's {@link CheckGroup#forReadiness}, in the same order.
    */
   static List<Check> forReadiness(HostState host) {
     List<Check> out = new ArrayList<>();
     for (CheckGroup g : GROUPS) {
-      if (g instanceof HookJarCheck) {
-        continue;
-      }
-      for (Check c : g.run(host)) {
-        if (!c.name().equals(ProbeChecks.FILTER)) {
-          out.add(c);
-        }
-      }
+      out.addAll(g.forReadiness(host));
     }
     return out;
   }

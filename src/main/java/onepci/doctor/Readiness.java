@@ -2,7 +2,6 @@ package onepci.doctor;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,7 +67,9 @@ public record Readiness(State state, List<String> issues, List<String> blocked) 
 
   static Readiness judge(List<Check> checks, List<PciDevice> offered) {
     Set<String> devices = new LinkedHashSet<>();
-    offered.forEach(d -> devices.add(d.address().toString()));
+    for (PciDevice d : offered) {
+      devices.add(d.address().toString());
+    }
     // one issue per check and message: the same problem of eight GPUs is one issue naming the eight
     Map<String, List<String>> subjectsByIssue = new LinkedHashMap<>();
     Set<String> blockedSubjects = new LinkedHashSet<>();
@@ -77,7 +78,11 @@ public record Readiness(State state, List<String> issues, List<String> blocked) 
       if (c.status() != Status.FAIL) {
         continue;
       }
-      List<String> subjects = subjectsByIssue.computeIfAbsent(c.name() + "\n" + c.message(), k -> new ArrayList<>());
+      List<String> subjects = subjectsByIssue.get(c.name() + "\n" + c.message());
+      if (subjects == null) {
+        subjects = new ArrayList<>();
+        subjectsByIssue.put(c.name() + "\n" + c.message(), subjects);
+      }
       if (devices.contains(c.subject())) {
         blockedSubjects.add(c.subject());
         subjects.add(PciAddress.parseOrNull(c.subject()).shortAddress());
@@ -86,8 +91,14 @@ public record Readiness(State state, List<String> issues, List<String> blocked) 
       }
     }
     // the host's problems first: each of them alone makes the host NOT_READY
-    List<Map.Entry<String, List<String>>> ordered = new ArrayList<>(subjectsByIssue.entrySet());
-    ordered.sort(Comparator.comparing(e -> !e.getValue().isEmpty()));
+    List<Map.Entry<String, List<String>>> ordered = new ArrayList<>();
+    for (boolean host : new boolean[] {true, false}) {
+      for (Map.Entry<String, List<String>> e : subjectsByIssue.entrySet()) {
+        if (e.getValue().isEmpty() == host) {
+          ordered.add(e);
+        }
+      }
+    }
     List<String> issues = new ArrayList<>();
     for (Map.Entry<String, List<String>> e : ordered) {
       if (issues.size() == ISSUE_LIMIT) {

@@ -82,9 +82,10 @@ class ReadinessTest {
 
   @Test
   void aGpuHeldByARunningVmCountsAsPassable() throws IOException {
-    // what a running VM leaves: its journal, the GPU on vfio-pci (the healthy host's GPU is)
-    Files.createDirectories(sys.root().resolve("var/lib/one-pci"));
-    Files.writeString(sys.root().resolve("var/lib/one-pci/one-7.json"), "{}\n");
+    // what a running VM leaves: the hook's journal of its domain, the GPU on vfio-pci (as it is here)
+    sys.write("run/one-pci/one-7.journal", "domain\tone-7\n" + GPU + "\t13\tbound\tnvidia\t-\n");
+    assertThat(onepci.vfio.Journal.all(sys.paths().vfioState()))
+        .singleElement().satisfies(j -> assertThat(j.find(onepci.sysfs.PciAddress.parse(GPU))).isPresent());
 
     assertThat(readiness(probe())).isEqualTo(lines("READY", "", ""));
   }
