@@ -222,10 +222,10 @@ class HookArchiveIT {
 
     Run run = hook("prepare", "begin");
 
-    assertThat(javaArgs()).contains(mapped());
     assertThat(run.status()).as(run.err()).isZero();
     assertThat(run.out()).isEqualTo(plain.out()).isEmpty();
     assertThat(run.err()).isEqualTo(plain.err());
+    assertThat(javaArgs()).contains(mapped());
   }
 
   @Test
