@@ -14,6 +14,10 @@ HOOK=/etc/libvirt/hooks/qemu.d/one-pci
 LIB_JAR=/usr/lib/one-pci/one-pci.jar
 expect_eq "the installed jar is root's, mode 644, and the checkout's build" "root:root 644 same" \
     "$(stat -c '%U:%G %a' "$LIB_JAR") $(cmp -s "$LIB_JAR" "$JAR" && echo same)"
+# The class-data archive install.sh made for the guest's Java (named for its build, java.sh's rule).
+CDS_NAME=$(. "$REPO/host/java.sh" && ONE_PCI_JAVA=$JAVA_HOME/bin/java && one_pci_cds_name && echo "$ONE_PCI_CDS_NAME")
+expect_eq "install.sh made the class-data archive $CDS_NAME beside the jar, root's, mode 644" "root:root 644" \
+    "$(stat -c '%U:%G %a' "/usr/lib/one-pci/$CDS_NAME" 2>&1)"
 
 NIC0=$(nic_by_mac 52:54:00:00:00:10)
 NIC1A=$(nic_by_mac 52:54:00:00:00:1a)

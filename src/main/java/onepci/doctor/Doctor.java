@@ -11,6 +11,7 @@ public final class Doctor {
           new IommuChecks(),
           new VfioModuleChecks(),
           new DeviceChecks(),
+          new FabricManagerCheck(),
           new DevVfioChecks(),
           new ProbeChecks(),
           new LibvirtHookCheck(),

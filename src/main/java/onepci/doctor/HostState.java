@@ -46,6 +46,10 @@ public final class HostState {
       return device.vendor() == NVIDIA && device.isDisplay();
     }
 
+    boolean isNvSwitch() {
+      return device.isNvSwitch();
+    }
+
     /**
      * An NVIDIA vGPU parent (its virtual functions go to VMs) or one of those virtual functions
      * (given to VMs as mediated devices): both stay on the nvidia driver, not vfio-pci.
@@ -131,8 +135,13 @@ public final class HostState {
           PciId id = reader.identity(folder);
           boolean selected = offered.contains(a);
           boolean nvidiaGpu = id.vendor() == NVIDIA && (id.classCode() >>> 16) == 0x03;
-          if (selected || nvidiaGpu) {
-            devices.add(new Examined(reader.read(folder), selected, planner.preview(List.of(a), List.of())));
+          // NVSwitches are NVIDIA class 06 functions: examined like GPUs, offered or not
+          boolean nvidiaClass06 = id.vendor() == NVIDIA && (id.classCode() >>> 16) == 0x06;
+          if (selected || nvidiaGpu || nvidiaClass06) {
+            PciDevice d = reader.read(folder);
+            if (selected || nvidiaGpu || d.isNvSwitch()) {
+              devices.add(new Examined(d, selected, planner.preview(List.of(a), List.of())));
+            }
           }
         } catch (DeviceReadException e) {
           problems.add(e.getMessage());
@@ -192,7 +201,7 @@ public final class HostState {
     return config;
   }
 
-  /** The devices the probe offers and every NVIDIA GPU, by address. */
+  /** The devices the probe offers, every NVIDIA GPU and every NVSwitch, by address. */
   List<Examined> devices() {
     return devices;
   }

@@ -126,7 +126,7 @@ class TemplateCommandTest {
     assertThat(r.err())
         .isEqualTo(
             "one-pci template: --pin takes core or none, not 'thread'\n"
-                + "usage: one-pci template ADDRESS [--sysfs-root DIR] [--vcpu N] [--memory MB] [--pin core|none]\n");
+                + "usage: one-pci template ADDRESS...|--board [--sysfs-root DIR] [--config FILE] [--vcpu N] [--memory MB] [--pin core|none]\n");
   }
 
   @Test
@@ -230,7 +230,11 @@ class TemplateCommandTest {
     Cli.Result zero = Cli.run("template", HealthyH100Host.GPU, "--vcpu", "0");
     assertThat(zero.status()).isEqualTo(64);
     assertThat(zero.err()).startsWith("one-pci template: --vcpu needs a whole number above 0, not '0'\n");
-    assertThat(Cli.run("template", HealthyH100Host.GPU, "e2:00.0").err()).startsWith("one-pci template: unexpected argument 'e2:00.0'\n");
+    Cli.Result both = Cli.run("template", "--board", "e2:00.0");
+    assertThat(both.status()).isEqualTo(64);
+    assertThat(both.err())
+        .startsWith("one-pci template: --board takes no ADDRESS: it takes every NVIDIA GPU the probe offers and every NVSwitch\n");
+    assertThat(Cli.run("template", HealthyH100Host.GPU, "--bored").err()).startsWith("one-pci template: unknown option --bored");
   }
 
   @Test
