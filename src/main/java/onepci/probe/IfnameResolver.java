@@ -71,7 +71,7 @@ final class IfnameResolver {
       return names.get(0).name();
     }
     for (NetInterface n : names) {
-      if (n.physPortName().filter(p -> PF_PORT.matcher(p).matches()).isPresent()) {
+      if (n.physPortName().isPresent() && PF_PORT.matcher(n.physPortName().get()).matches()) {
         return n.name();
       }
     }

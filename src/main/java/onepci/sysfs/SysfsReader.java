@@ -184,12 +184,17 @@ public final class SysfsReader {
             ? Optional.of(u.driver)
             : entries.contains("driver") ? linkName(f, "driver") : Optional.empty();
 
-    Optional<String> override =
-        optionalText(f, "driver_override").filter(s -> !s.isEmpty() && !s.equals("(null)"));
+    // no lambdas on the probe's path: each bootstraps invokedynamic, milliseconds at start-up
+    Optional<String> override = optionalText(f, "driver_override");
+    if (override.isPresent() && (override.get().isEmpty() || override.get().equals("(null)"))) {
+      override = Optional.empty();
+    }
 
     SriovRole role;
     if (entries.contains("physfn")) {
-      role = new SriovRole.VirtualFunction(linkName(f, "physfn").map(PciAddress::parseOrNull));
+      Optional<String> pf = linkName(f, "physfn");
+      role = new SriovRole.VirtualFunction(
+          pf.isPresent() ? Optional.ofNullable(PciAddress.parseOrNull(pf.get())) : Optional.empty());
     } else if (entries.contains("sriov_numvfs") || entries.contains("sriov_totalvfs")) {
       role =
           new SriovRole.PhysicalFunction(
