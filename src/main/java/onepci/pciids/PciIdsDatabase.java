@@ -131,67 +131,33 @@ public final class PciIdsDatabase {
    * @throws IOException naming the line when the file is not in pci.ids format
    */
   static PciNames scan(byte[] b, Request rq, Path file) throws IOException {
-    // The loop here is small and each line is a call: C1 compiles line() and lineEnd() after a few
-    // hundred lines, where one method with every loop in it ran interpreted until an on-stack
-    // replacement (the file is 1.3 MB; this pass was most of the probe's own time).
-    Lines s = new Lines(b, rq);
+    Map<Integer, String> vendors = new HashMap<>();
+    Map<Integer, String> devices = new HashMap<>();
+    Map<Integer, String> classes = new HashMap<>();
+    int cat = NONE;
+    int vendor = -1; // current vendor when it is one asked for, else -1
+    int cls = -1; // current base class, in the class section
     int n = b.length;
     int i = 0;
     int line = 0;
     while (i < n) {
       line++;
-      int end = lineEnd(b, i, n);
-      String problem = s.line(i, end);
-      if (problem != null) {
-        throw new IOException(file + ": line " + line + " is not in pci.ids format (" + problem + ")");
+      int end = i;
+      while (end < n && b[end] != '\n' && b[end] != '\r') {
+        end++;
       }
-      i = nextLine(b, end, n);
-    }
-    return new PciNames(s.vendors, s.devices, s.classes);
-  }
-
-  /** Where the line from {@code i} ends: its first CR or LF, else the end of the data. */
-  private static int lineEnd(byte[] b, int i, int n) {
-    int end = i;
-    while (end < n && b[end] != '\n' && b[end] != '\r') {
-      end++;
-    }
-    return end;
-  }
-
-  /** Where the next line starts: after the LF at or past {@code end}. */
-  private static int nextLine(byte[] b, int end, int n) {
-    int next = end;
-    while (next < n && b[next] != '\n') {
+      int next = end;
+      while (next < n && b[next] != '\n') {
+        next++;
+      }
       next++;
-    }
-    return next + 1;
-  }
-
-  /** The parser's state from line to line, and the names kept. */
-  private static final class Lines {
-    final byte[] b;
-    final Request want;
-    final Map<Integer, String> vendors = new HashMap<>();
-    final Map<Integer, String> devices = new HashMap<>();
-    final Map<Integer, String> classes = new HashMap<>();
-    int cat = NONE;
-    int vendor = -1; // current vendor when it is one asked for, else -1
-    int cls = -1; // current base class, in the class section
-
-    Lines(byte[] b, Request want) {
-      this.b = b;
-      this.want = want;
-    }
-
-    /** Reads the line from {@code i} to {@code end}: null, else what is wrong with it. */
-    String line(int i, int end) {
       int p = i;
       while (p < end && (b[p] == ' ' || b[p] == '\t')) {
         p++;
       }
       if (p == end || b[p] == '#') {
-        return null;
+        i = next;
+        continue;
       }
       p = i;
       while (p < end && b[p] == '\t') {
@@ -207,7 +173,7 @@ public final class PciIdsDatabase {
           if (cls < 0 || !white(b, p + 4, end)) {
             problem = "a class line is 'C', a space, two hex digits and a name";
           } else if ((problem = needName(b, p + 5, end)) == null) {
-            for (int sub : want.classes) {
+            for (int sub : rq.classes) {
               if (sub >>> 8 == cls && !classes.containsKey(0x10000 | cls)) {
                 classes.put(0x10000 | cls, name(b, p + 5, end));
               }
@@ -228,7 +194,7 @@ public final class PciIdsDatabase {
           vendor = -1;
           if (v < 0 || !white(b, p + 4, end)) {
             problem = "a vendor line is four hex digits and a name";
-          } else if ((problem = needName(b, p + 5, end)) == null && want.vendors.contains(v)) {
+          } else if ((problem = needName(b, p + 5, end)) == null && rq.vendors.contains(v)) {
             vendors.putIfAbsent(v, name(b, p + 5, end));
             vendor = v;
           }
@@ -242,7 +208,7 @@ public final class PciIdsDatabase {
           if (dev < 0 || !white(b, p + 4, end)) {
             problem = "a device line is a tab, four hex digits and a name";
           } else if ((problem = needName(b, p + 5, end)) == null && cat == DEVICE && vendor >= 0
-              && want.devices.contains(vendor << 16 | dev)) {
+              && rq.devices.contains(vendor << 16 | dev)) {
             devices.put(vendor << 16 | dev, name(b, p + 5, end));
           }
         } else if (cat == CLASS || cat == SUBCLASS || cat == PROG_IF) {
@@ -250,7 +216,7 @@ public final class PciIdsDatabase {
           cat = SUBCLASS;
           if (sub < 0 || !white(b, p + 2, end)) {
             problem = "a subclass line is a tab, two hex digits and a name";
-          } else if ((problem = needName(b, p + 3, end)) == null && cls >= 0 && want.classes.contains(cls << 8 | sub)) {
+          } else if ((problem = needName(b, p + 3, end)) == null && cls >= 0 && rq.classes.contains(cls << 8 | sub)) {
             classes.put(cls << 8 | sub, name(b, p + 3, end));
           }
         } else {
@@ -277,8 +243,12 @@ public final class PciIdsDatabase {
       } else {
         problem = "a line indented more than twice";
       }
-      return problem;
+      if (problem != null) {
+        throw new IOException(file + ": line " + line + " is not in pci.ids format (" + problem + ")");
+      }
+      i = next;
     }
+    return new PciNames(vendors, devices, classes);
   }
 
   private static boolean at(byte[] b, int k, int end, char c) {
