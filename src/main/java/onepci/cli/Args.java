@@ -83,7 +83,14 @@ final class Args {
 
   /** Whether the words ask for help ({@code --help} or {@code -h} anywhere). */
   static boolean asksForHelp(List<String> args) {
-    return args.stream().anyMatch(HELP::contains);
+    // a loop, not a stream with a method reference: every command line goes through here, and the
+    // first lambda or method reference costs the probe milliseconds of invokedynamic bootstrap
+    for (String a : args) {
+      if (HELP.contains(a)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean asksForVersion(List<String> args) {

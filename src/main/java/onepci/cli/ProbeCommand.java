@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import onepci.conf.ConfigException;
 import onepci.conf.IdFilter;
 import onepci.conf.PciConf;
@@ -85,11 +86,21 @@ final class ProbeCommand implements Command {
       if (o.filter().isPresent()) {
         conf = conf.withFilters(PciConf.filters(Path.of("--filter"), o.filter().get()));
       }
-      conf.warnings().forEach(w -> io.err().println("one-pci probe: warning: " + w));
+      // loops and an anonymous class, no lambdas: the probe's first lambda or method reference
+      // bootstraps invokedynamic, milliseconds of its start-up
+      for (String w : conf.warnings()) {
+        io.err().println("one-pci probe: warning: " + w);
+      }
 
       PciNameSources names = new PciNameSources(pciIds(o, paths, io), hwdbCandidates(o, paths));
       List<String> warnings = new ArrayList<>();
-      PciProbe.Report probed = new PciProbe(paths, conf, names, warnings::add).report();
+      Consumer<String> warn = new Consumer<>() {
+        @Override
+        public void accept(String w) {
+          warnings.add(w);
+        }
+      };
+      PciProbe.Report probed = new PciProbe(paths, conf, names, warn).report();
       List<TemplateVector> vectors = probed.vectors();
       String text = PciProbe.format(vectors);
       if (conf.readiness()) {
@@ -98,7 +109,9 @@ final class ProbeCommand implements Command {
       byte[] report = text.getBytes(StandardCharsets.UTF_8);
       io.out().write(report, 0, report.length);
       io.out().flush();
-      warnings.forEach(w -> io.err().println("one-pci probe: warning: " + w));
+      for (String w : warnings) {
+        io.err().println("one-pci probe: warning: " + w);
+      }
       if (CompressedSize.exceeds(report, CompressedSize.WARN_BYTES)) {
         io.err().println(
             "one-pci probe: warning: the report of " + vectors.size() + " devices is over "

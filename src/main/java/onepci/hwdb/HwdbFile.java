@@ -1,8 +1,8 @@
 package onepci.hwdb;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,7 +18,8 @@ import java.util.Map;
 
 /**
  * udev's compiled hardware database ({@code hwdb.bin}, written by {@code systemd-hwdb update}),
- * read as sd-hwdb reads it: the file is mapped, not loaded, and a lookup walks the trie.
+ * read as sd-hwdb reads it: the file is not loaded, a lookup walks the trie. sd-hwdb maps the
+ * file; here the pages a lookup reaches are read into memory as it reaches them ({@link Pages}).
  *
  * <p>The format (systemd's {@code hwdb-internal.h}, all numbers little-endian): a header (the
  * signature {@code KSLPHHRH}, tool version, file size, the sizes of the header, of a node, of a
@@ -51,7 +52,7 @@ public final class HwdbFile {
   private static final int LINE_MAX = 2048;
 
   private final Path file;
-  private final ByteBuffer map;
+  private final Pages map;
   private final int size;
   private final int nodeSize;
   private final int childSize;
@@ -63,7 +64,7 @@ public final class HwdbFile {
    */
   private final Map<PatternRoot, List<Pattern>> patternCache = new HashMap<>();
 
-  private HwdbFile(Path file, ByteBuffer map, int nodeSize, int childSize, int valueSize, long root) {
+  private HwdbFile(Path file, Pages map, int nodeSize, int childSize, int valueSize, long root) {
     this.file = file;
     this.map = map;
     this.size = map.capacity();
@@ -78,7 +79,7 @@ public final class HwdbFile {
   }
 
   /**
-   * Maps the file and checks its header as sd-hwdb does (signature, and the size recorded in it
+   * Opens the file and checks its header as sd-hwdb does (signature, and the size recorded in it
    * equal to the file's), plus the record sizes this reader relies on.
    *
    * @throws HwdbFormatException when it is not a compiled hardware database this reader can use
@@ -88,17 +89,36 @@ public final class HwdbFile {
     if (Files.isDirectory(file)) {
       throw new HwdbFormatException(file, "it is a folder");
     }
-    ByteBuffer map;
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long length = ch.size();
-      if (length < HEADER_LENGTH) {
-        throw new HwdbFormatException(file, "it is " + length + " bytes long, shorter than the header of one");
-      }
-      if (length > Integer.MAX_VALUE) {
-        throw new HwdbFormatException(file, "it is " + length + " bytes long, too large to be one");
-      }
-      map = ch.map(FileChannel.MapMode.READ_ONLY, 0, length).order(ByteOrder.LITTLE_ENDIAN);
+    // read, not mapped: JDK 17's FileChannel.map initialises ExtendedMapMode through a method
+    // handle, which spins a lambda form: 10-20 ms of CPU, cold (docs/DEVELOPING.md, Probe cost)
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    try {
+      return open(file, ch);
+    } catch (IOException | RuntimeException e) {
+      ch.close();
+      throw e;
     }
+  }
+
+  private static HwdbFile open(Path file, FileChannel ch) throws IOException {
+    long length = ch.size();
+    if (length < HEADER_LENGTH) {
+      throw new HwdbFormatException(file, "it is " + length + " bytes long, shorter than the header of one");
+    }
+    if (length > Integer.MAX_VALUE) {
+      throw new HwdbFormatException(file, "it is " + length + " bytes long, too large to be one");
+    }
+    Pages map = new Pages(ch, (int) length);
+    try {
+      return header(file, map);
+    } catch (UncheckedIOException e) {
+      throw e.getCause();
+    } catch (IndexOutOfBoundsException e) {
+      throw new HwdbFormatException(file, "it was cut short while it was read");
+    }
+  }
+
+  private static HwdbFile header(Path file, Pages map) throws HwdbFormatException {
     byte[] signature = new byte[SIGNATURE.length];
     map.get(0, signature);
     if (!Arrays.equals(signature, SIGNATURE)) {
@@ -135,15 +155,116 @@ public final class HwdbFile {
     Lookup l = new Lookup(modalias.getBytes(StandardCharsets.UTF_8));
     try {
       l.search();
-    } catch (IndexOutOfBoundsException | InternalError e) {
-      // InternalError: the JVM's report of a fault reading the mapping (the file cut under it)
+    } catch (IndexOutOfBoundsException e) {
+      // also a file cut short under this reader: its pages end before the size it had when opened
       throw new HwdbFormatException(file, "a record points outside the file");
+    } catch (UncheckedIOException e) {
+      throw new HwdbFormatException(file, "it cannot be read (" + e.getCause().getMessage() + ")");
     }
     Map<String, String> out = new LinkedHashMap<>();
     for (Map.Entry<String, Long> e : l.found.entrySet()) {
       out.put(e.getKey(), string(map.getLong(Math.toIntExact(e.getValue()) + 8)));
     }
     return out;
+  }
+
+  /**
+   * The file's bytes as the walk reads them, little-endian: each 16 KiB page is read once, when a
+   * read first reaches it (a lookup touches a few dozen of the file's pages). An index outside the
+   * file, or a page the file no longer holds, is an {@link IndexOutOfBoundsException}; a failed
+   * read an {@link UncheckedIOException}.
+   */
+  private static final class Pages {
+    private static final int SHIFT = 14;
+    private static final int PAGE = 1 << SHIFT;
+
+    private final FileChannel channel;
+    private final int size;
+    private final byte[][] pages;
+
+    Pages(FileChannel channel, int size) {
+      this.channel = channel;
+      this.size = size;
+      this.pages = new byte[(int) (((long) size + PAGE - 1) >>> SHIFT)][];
+    }
+
+    int capacity() {
+      return size;
+    }
+
+    byte get(int i) {
+      if (i < 0 || i >= size) {
+        throw new IndexOutOfBoundsException(i);
+      }
+      return page(i >>> SHIFT)[i & (PAGE - 1)];
+    }
+
+    short getShort(int i) {
+      return (short) little(i, 2);
+    }
+
+    int getInt(int i) {
+      return (int) little(i, 4);
+    }
+
+    long getLong(int i) {
+      return little(i, 8);
+    }
+
+    /** {@code dst.length} bytes from {@code i}. */
+    void get(int i, byte[] dst) {
+      if (i < 0 || i > size - dst.length) {
+        throw new IndexOutOfBoundsException(i);
+      }
+      int done = 0;
+      while (done < dst.length) {
+        int at = i + done;
+        int o = at & (PAGE - 1);
+        int n = Math.min(dst.length - done, PAGE - o);
+        System.arraycopy(page(at >>> SHIFT), o, dst, done, n);
+        done += n;
+      }
+    }
+
+    private long little(int i, int n) {
+      if (i < 0 || i > size - n) {
+        throw new IndexOutOfBoundsException(i);
+      }
+      long v = 0;
+      int o = i & (PAGE - 1);
+      if (o <= PAGE - n) {
+        byte[] p = page(i >>> SHIFT);
+        for (int k = n - 1; k >= 0; k--) {
+          v = v << 8 | (p[o + k] & 0xff);
+        }
+      } else {
+        for (int k = n - 1; k >= 0; k--) {
+          v = v << 8 | (get(i + k) & 0xff);
+        }
+      }
+      return v;
+    }
+
+    private byte[] page(int k) {
+      byte[] p = pages[k];
+      if (p != null) {
+        return p;
+      }
+      long from = (long) k << SHIFT;
+      p = new byte[(int) Math.min(PAGE, size - from)];
+      ByteBuffer b = ByteBuffer.wrap(p);
+      try {
+        while (b.hasRemaining()) {
+          if (channel.read(b, from + b.position()) < 0) {
+            throw new IndexOutOfBoundsException("the file ends at " + (from + b.position()) + ", before the " + size + " bytes it had");
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      pages[k] = p;
+      return p;
+    }
   }
 
   /** Where a walk of patterns starts: a node, the index in its prefix, the glob child byte or -1. */

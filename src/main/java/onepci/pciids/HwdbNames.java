@@ -71,7 +71,8 @@ final class HwdbNames {
     HwdbFile hwdb = open();
     if (hwdb != null) {
       try {
-        value = Optional.ofNullable(hwdb.properties(modalias).get(key)).filter(v -> !v.isEmpty());
+        String v = hwdb.properties(modalias).get(key); // no lambda: invokedynamic costs ms at start-up
+        value = v == null || v.isEmpty() ? Optional.empty() : Optional.of(v);
       } catch (HwdbFormatException e) {
         fail(e.getMessage());
       }

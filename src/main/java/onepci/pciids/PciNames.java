@@ -16,6 +16,8 @@ public final class PciNames {
   private final Map<Integer, String> vendors;
   private final Map<Integer, String> devices;
   private final Map<Integer, String> classes;
+  // asked with isPresent()/get(), not flatMap(lambda): a lambda's first call bootstraps
+  // invokedynamic, milliseconds of the probe's start-up
   private final Optional<HwdbNames> hwdb;
 
   PciNames(Map<Integer, String> vendors, Map<Integer, String> devices, Map<Integer, String> classes) {
@@ -45,7 +47,7 @@ public final class PciNames {
     if (name != null) {
       return name;
     }
-    return hwdb.flatMap(h -> h.vendor(vendor)).orElse("Vendor");
+    return hwdb.isPresent() ? hwdb.get().vendor(vendor).orElse("Vendor") : "Vendor";
   }
 
   public String device(int vendor, int device) {
@@ -53,7 +55,7 @@ public final class PciNames {
     if (name != null) {
       return name;
     }
-    return hwdb.flatMap(h -> h.device(vendor, device)).orElse("Device");
+    return hwdb.isPresent() ? hwdb.get().device(vendor, device).orElse("Device") : "Device";
   }
 
   /**
@@ -65,7 +67,7 @@ public final class PciNames {
     if (sub != null) {
       return sub;
     }
-    Optional<String> fromHwdb = hwdb.flatMap(h -> h.subclass(classId));
+    Optional<String> fromHwdb = hwdb.isPresent() ? hwdb.get().subclass(classId) : Optional.empty();
     if (fromHwdb.isPresent()) {
       return fromHwdb.get();
     }
@@ -73,6 +75,6 @@ public final class PciNames {
     if (base != null) {
       return base;
     }
-    return hwdb.flatMap(h -> h.baseClass(classId >>> 8)).orElse("Class");
+    return hwdb.isPresent() ? hwdb.get().baseClass(classId >>> 8).orElse("Class") : "Class";
   }
 }

@@ -28,9 +28,16 @@ import onepci.sysfs.SysfsReader;
 final class IfnameResolver {
 
   static final String NONE = "-";
-  private static final Pattern RULE_COMMENT =
-      Pattern.compile("^\\s*#\\s*([0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7])\\s*<-\\s*(\\S+)");
-  private static final Pattern PF_PORT = Pattern.compile("p\\d+");
+
+  /**
+   * The patterns, compiled at their first use only (a class of their own): most hosts have no
+   * rules file and few functions with several interfaces, and compiling them cost the probe ms.
+   */
+  private static final class Patterns {
+    static final Pattern RULE_COMMENT =
+        Pattern.compile("^\\s*#\\s*([0-9a-fA-F]{4,8}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7])\\s*<-\\s*(\\S+)");
+    static final Pattern PF_PORT = Pattern.compile("p\\d+");
+  }
 
   private final HostPaths paths;
   private final Consumer<String> warn;
@@ -71,7 +78,7 @@ final class IfnameResolver {
       return names.get(0).name();
     }
     for (NetInterface n : names) {
-      if (n.physPortName().filter(p -> PF_PORT.matcher(p).matches()).isPresent()) {
+      if (n.physPortName().isPresent() && Patterns.PF_PORT.matcher(n.physPortName().get()).matches()) {
         return n.name();
       }
     }
@@ -85,7 +92,7 @@ final class IfnameResolver {
       if (Files.exists(file)) {
         try {
           for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            Matcher m = RULE_COMMENT.matcher(line);
+            Matcher m = Patterns.RULE_COMMENT.matcher(line);
             if (m.find()) {
               rules.putIfAbsent(PciAddress.parse(m.group(1)), m.group(2));
             }

@@ -125,9 +125,16 @@ public final class PciProbe {
       v.add("SUBSYSTEM_VENDOR", Hex.of(d.subsystemVendor().getAsInt(), 4));
       v.add("SUBSYSTEM_DEVICE", Hex.of(d.subsystemDevice().getAsInt(), 4));
     }
-    d.localCpus().filter(s -> !s.isEmpty()).ifPresent(s -> v.add("LOCAL_CPUS", s));
-    d.maxLinkSpeed().filter(PciProbe::isKnownLink).ifPresent(s -> v.add("MAX_LINK_SPEED", s));
-    d.maxLinkWidth().filter(PciProbe::isKnownLink).ifPresent(s -> v.add("MAX_LINK_WIDTH", s));
+    // plain ifs, not Optional.filter(...).ifPresent(...): a lambda bootstraps invokedynamic, ms at start-up
+    if (d.localCpus().isPresent() && !d.localCpus().get().isEmpty()) {
+      v.add("LOCAL_CPUS", d.localCpus().get());
+    }
+    if (d.maxLinkSpeed().isPresent() && isKnownLink(d.maxLinkSpeed().get())) {
+      v.add("MAX_LINK_SPEED", d.maxLinkSpeed().get());
+    }
+    if (d.maxLinkWidth().isPresent() && isKnownLink(d.maxLinkWidth().get())) {
+      v.add("MAX_LINK_WIDTH", d.maxLinkWidth().get());
+    }
     return v.build();
   }
 

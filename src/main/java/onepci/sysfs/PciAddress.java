@@ -144,4 +144,17 @@ public record PciAddress(int domain, int bus, int slot, int function) implements
     }
     return c == 0 ? Integer.compare(function, other.function) : c;
   }
+
+  // equals and hashCode written out: a record's generated ones bootstrap java.lang.invoke
+  // (ObjectMethods) at their first call, milliseconds of the probe's start-up; the probe looks
+  // addresses up in maps and sets (udev rename rules, :short_address:). ProbeStartupIT checks.
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PciAddress a && a.domain == domain && a.bus == bus && a.slot == slot && a.function == function;
+  }
+
+  @Override
+  public int hashCode() {
+    return ((domain * 31 + bus) * 31 + slot) * 31 + function;
+  }
 }

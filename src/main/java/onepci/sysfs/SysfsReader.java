@@ -47,7 +47,8 @@ public final class SysfsReader {
   /**
    * A reader whose {@link #read} leaves {@link PciDevice#headerType()} absent, for the monitoring
    * probe: it runs every cycle and never asks what a bridge is, and reading {@code config} wakes a
-   * device from D3cold.
+   * device from D3cold. {@link PciDevice#revision()} is absent too: the probe does not print it,
+   * and at a thousand functions each file read is milliseconds.
    */
   public static SysfsReader sparingConfig(HostPaths paths) {
     return new SysfsReader(paths, false);
@@ -166,7 +167,8 @@ public final class SysfsReader {
 
     OptionalInt subVendor = u.subVendor >= 0 ? OptionalInt.of(u.subVendor) : optionalHex(f, "subsystem_vendor");
     OptionalInt subDevice = u.subDevice >= 0 ? OptionalInt.of(u.subDevice) : optionalHex(f, "subsystem_device");
-    OptionalInt revision = optionalHex(f, "revision");
+    // the probe's reader leaves out what it never prints: one open less per function
+    OptionalInt revision = readsHeaderType ? optionalHex(f, "revision") : OptionalInt.empty();
 
     OptionalInt numa = OptionalInt.empty();
     Optional<String> numaText = optionalText(f, "numa_node");
@@ -184,12 +186,17 @@ public final class SysfsReader {
             ? Optional.of(u.driver)
             : entries.contains("driver") ? linkName(f, "driver") : Optional.empty();
 
-    Optional<String> override =
-        optionalText(f, "driver_override").filter(s -> !s.isEmpty() && !s.equals("(null)"));
+    // no lambdas on the probe's path: each bootstraps invokedynamic, milliseconds at start-up
+    Optional<String> override = optionalText(f, "driver_override");
+    if (override.isPresent() && (override.get().isEmpty() || override.get().equals("(null)"))) {
+      override = Optional.empty();
+    }
 
     SriovRole role;
     if (entries.contains("physfn")) {
-      role = new SriovRole.VirtualFunction(linkName(f, "physfn").map(PciAddress::parseOrNull));
+      Optional<String> pf = linkName(f, "physfn");
+      role = new SriovRole.VirtualFunction(
+          pf.isPresent() ? Optional.ofNullable(PciAddress.parseOrNull(pf.get())) : Optional.empty());
     } else if (entries.contains("sriov_numvfs") || entries.contains("sriov_totalvfs")) {
       role =
           new SriovRole.PhysicalFunction(
