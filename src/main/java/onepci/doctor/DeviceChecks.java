@@ -4,7 +4,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import onepci.sysfs.DeviceReadException;
 import onepci.sysfs.PciAddress;
 import onepci.sysfs.PciDevice;
@@ -97,7 +98,11 @@ final class DeviceChecks implements CheckGroup {
    */
   private static Check notPassable(HostState host, HostState.Examined e) {
     String subject = e.address().toString();
-    String reasons = e.refusals().stream().map(Refusal::reason).collect(Collectors.joining("; "));
+    List<String> each = new ArrayList<>();
+    for (Refusal r : e.refusals()) {
+      each.add(r.reason());
+    }
+    String reasons = String.join("; ", each);
     if (!e.selected()) {
       return Check.pass(PASSABLE, subject, "not passable, and the probe does not offer it: " + reasons);
     }
@@ -110,7 +115,11 @@ final class DeviceChecks implements CheckGroup {
 
   /** The engine's fixes, each once. */
   private static String fixes(List<Refusal> refusals) {
-    return refusals.stream().map(Refusal::fix).distinct().collect(Collectors.joining("; "));
+    Set<String> each = new LinkedHashSet<>();
+    for (Refusal r : refusals) {
+      each.add(r.fix());
+    }
+    return String.join("; ", each);
   }
 
   /**
@@ -124,7 +133,8 @@ final class DeviceChecks implements CheckGroup {
     if (!p.wouldPrepare()) {
       List<String> blockers = new ArrayList<>();
       for (Refusal r : p.refusals()) {
-        blockers.add(r.device() + idOf(host, r.device()).map(i -> " (" + i + ")").orElse("") + " " + r.reason());
+        Optional<String> id = idOf(host, r.device());
+        blockers.add(r.device() + (id.isPresent() ? " (" + id.get() + ")" : "") + " " + r.reason());
       }
       return Check.fail(
           GROUP, subject, "IOMMU group " + d.iommuGroup().orElse(-1) + " is not viable: " + String.join("; ", blockers),
@@ -132,9 +142,17 @@ final class DeviceChecks implements CheckGroup {
     }
     int n = p.members().get(0).group();
     String size = "IOMMU group " + n + " (" + p.members().size() + (p.members().size() == 1 ? " device" : " devices") + ")";
-    List<Plan.Member> moved = p.members().stream().filter(m -> m.action() == Plan.Action.BIND && !m.requested()).toList();
+    List<Plan.Member> moved = new ArrayList<>();
+    boolean self = false;
+    for (Plan.Member m : p.members()) {
+      if (m.action() == Plan.Action.BIND) {
+        self = true;
+        if (!m.requested()) {
+          moved.add(m);
+        }
+      }
+    }
     if (moved.isEmpty()) {
-      boolean self = p.members().stream().anyMatch(m -> m.action() == Plan.Action.BIND);
       return Check.pass(
           GROUP, subject,
           size + " is viable: " + (self ? "no other endpoint is on a host driver" : "every endpoint is on vfio-pci or no driver"));
@@ -142,7 +160,8 @@ final class DeviceChecks implements CheckGroup {
     List<String> names = new ArrayList<>();
     for (Plan.Member m : moved) {
       String drv = "on " + m.driver().orElse("no driver");
-      names.add(m.address() + " (" + idOf(host, m.address()).map(i -> i + ", ").orElse("") + drv + ")");
+      Optional<String> id = idOf(host, m.address());
+      names.add(m.address() + " (" + (id.isPresent() ? id.get() + ", " : "") + drv + ")");
     }
     if (host.hookInstalled()) {
       return Check.pass(
@@ -154,6 +173,11 @@ final class DeviceChecks implements CheckGroup {
         "IOMMU group " + n + " is not viable without the one-pci hook, and it is not installed: libvirt moves only the device a VM is given, and "
             + String.join(", ", names) + (moved.size() == 1 ? " stays" : " stay") + " on the host",
         Fixes.hookInstall());
+  }
+
+  /** The device's driver when it is one of these host drivers. */
+  private static Optional<String> hostDriver(PciDevice d, List<String> drivers) {
+    return d.driver().isPresent() && drivers.contains(d.driver().get()) ? d.driver() : Optional.empty();
   }
 
   /** {@code 10de:22e8}, or nothing when the device cannot be read. */
@@ -169,7 +193,7 @@ final class DeviceChecks implements CheckGroup {
   private static Check hostDriver(HostState.Examined e) {
     PciDevice d = e.device();
     String subject = d.address().toString();
-    Optional<String> drv = d.driver().filter(NVIDIA_HOST_DRIVERS::contains);
+    Optional<String> drv = hostDriver(d, NVIDIA_HOST_DRIVERS);
     if (drv.isEmpty()) {
       return Check.pass(HOST_DRIVER, subject, "the GPU is not on nouveau or nvidia");
     }
@@ -193,7 +217,7 @@ final class DeviceChecks implements CheckGroup {
   private static Check nvSwitchHostDriver(HostState.Examined e) {
     PciDevice d = e.device();
     String subject = d.address().toString();
-    Optional<String> drv = d.driver().filter(NVSWITCH_HOST_DRIVERS::contains);
+    Optional<String> drv = hostDriver(d, NVSWITCH_HOST_DRIVERS);
     if (drv.isEmpty()) {
       return Check.pass(HOST_DRIVER, subject, "the NVSwitch is not on nvidia-nvswitch or nvidia");
     }

@@ -3,6 +3,7 @@ package onepci.doctor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -30,11 +31,17 @@ final class FabricManagerCheck implements CheckGroup {
 
   @Override
   public List<Check> run(HostState host) {
-    List<HostState.Examined> switches = host.devices().stream().filter(HostState.Examined::isNvSwitch).toList();
+    List<HostState.Examined> switches = new ArrayList<>();
+    boolean offered = false;
+    for (HostState.Examined e : host.devices()) {
+      if (e.isNvSwitch()) {
+        switches.add(e);
+        offered |= e.selected();
+      }
+    }
     if (switches.isEmpty()) {
       return List.of();
     }
-    boolean offered = switches.stream().anyMatch(HostState.Examined::selected);
     Path proc = host.paths().proc();
     String[] entries = proc.toFile().list();
     if (entries == null) {
@@ -45,17 +52,22 @@ final class FabricManagerCheck implements CheckGroup {
     }
     List<String> pids = new ArrayList<>();
     for (String e : entries) {
-      if (!e.chars().allMatch(Character::isDigit)) {
+      if (!allDigits(e)) {
         continue;
       }
       Optional<String> comm = FileRead.of(host.paths().procComm(Long.parseLong(e))) instanceof FileRead.Text t
           ? Optional.of(t.text().strip())
           : Optional.empty();
-      if (comm.filter(COMM::equals).isPresent()) {
+      if (comm.isPresent() && COMM.equals(comm.get())) {
         pids.add(e);
       }
     }
-    pids.sort((a, b) -> Long.compare(Long.parseLong(a), Long.parseLong(b)));
+    pids.sort(new Comparator<String>() {
+      @Override
+      public int compare(String a, String b) {
+        return Long.compare(Long.parseLong(a), Long.parseLong(b));
+      }
+    });
     if (pids.isEmpty()) {
       return List.of(Check.pass(NAME, Check.HOST, "no nv-fabricmanager process in " + proc + ": the NVSwitches are free for a VM's Fabric Manager"));
     }
@@ -67,6 +79,16 @@ final class FabricManagerCheck implements CheckGroup {
           FIX));
     }
     return List.of(Check.pass(NAME, Check.HOST, running + ", and the probe does not offer the NVSwitches: the host keeps NVLink"));
+  }
+
+  /** Whether a /proc entry is a process id: digits only. */
+  private static boolean allDigits(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (!Character.isDigit(s.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Check unknown(boolean offered, String why) {

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import onepci.conf.ConfigException;
 import onepci.conf.PciConf;
 import onepci.pciids.PciNameSources;
@@ -170,9 +171,11 @@ public final class HostState {
   }
 
   private static IommuVendor iommuVendor(HostPaths paths) {
-    return IommuVendor.fromUnits(paths.iommuUnits().toFile().list())
-        .orElseGet(
-            () -> FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN);
+    Optional<IommuVendor> fromUnits = IommuVendor.fromUnits(paths.iommuUnits().toFile().list());
+    if (fromUnits.isPresent()) {
+      return fromUnits.get();
+    }
+    return FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN;
   }
 
   /** The addresses the probe prints with this pci.conf; none when it would print nothing (a problem is added). */
@@ -180,7 +183,13 @@ public final class HostState {
     try {
       Set<PciAddress> out = new HashSet<>();
       // a device the probe cannot read is one the loop below cannot read either, and reports
-      new Offer(reader, conf, names, skipped -> {}).select().devices().forEach(d -> out.add(d.address()));
+      Consumer<String> ignore = new Consumer<>() {
+        @Override
+        public void accept(String skipped) {}
+      };
+      for (PciDevice d : new Offer(reader, conf, names, ignore).select().devices()) {
+        out.add(d.address());
+      }
       return out;
     } catch (IOException e) {
       problems.add(e.getMessage() + " (the probe then reports no device)");

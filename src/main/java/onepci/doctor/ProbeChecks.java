@@ -122,7 +122,9 @@ final class ProbeChecks implements CheckGroup {
         if (major.isPresent() && major.get() >= 17) {
           return Check.pass(JAVA, Check.HOST, "Java " + major.get() + " at " + java);
         }
-        major.ifPresent(m -> older.add("Java " + m + " at " + java));
+        if (major.isPresent()) {
+          older.add("Java " + major.get() + " at " + java);
+        }
       }
     }
     if (host.paths().isRealRoot()) {

@@ -33,6 +33,11 @@ public record GroupFile(List<Entry> entries) {
   /** The name of the first group whose id is {@code gid}. */
   public Optional<String> name(int gid) {
     String id = Integer.toString(gid);
-    return entries.stream().filter(e -> e.gid().equals(id)).map(Entry::name).findFirst();
+    for (Entry e : entries) {
+      if (e.gid().equals(id)) {
+        return Optional.of(e.name());
+      }
+    }
+    return Optional.empty();
   }
 }

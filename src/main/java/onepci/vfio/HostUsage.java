@@ -108,9 +108,12 @@ public final class HostUsage {
     } catch (Unreadable u) {
       below = new Below(Map.of(), Set.of(), Optional.of(u));
     }
-    below.unreadable().ifPresent(u -> out.add(new Refusal(d.address(),
-        "cannot read " + u.file + " (" + u.why + "): refusing to move it while the host's own use of it cannot be checked",
-        "check that root can read " + u.file + ", then start the VM again")));
+    if (below.unreadable().isPresent()) {
+      Unreadable u = below.unreadable().get();
+      out.add(new Refusal(d.address(),
+          "cannot read " + u.file + " (" + u.why + "): refusing to move it while the host's own use of it cannot be checked",
+          "check that root can read " + u.file + ", then start the VM again"));
+    }
     for (Mount m : mounts) {
       Optional<String> held = below.held(m.device(), m.source(), this);
       if (held.isPresent()) {
@@ -200,11 +203,15 @@ public final class HostUsage {
         Path dir = Files.isDirectory(classBlock.resolve(e.getKey())) ? classBlock.resolve(e.getKey()) : e.getValue();
         numbers.put(deviceNumber(dir.resolve("dev")), e.getKey());
       } catch (Unreadable u) {
-        unreadable = unreadable.or(() -> Optional.of(u));
+        if (unreadable.isEmpty()) {
+          unreadable = Optional.of(u);
+        }
       }
       devNames.add(HostPaths.devNodeName(e.getKey()));
-      SysfsReader.readSmall(e.getValue().resolve("dm/name"))
-          .ifPresent(dm -> devNames.add(HostPaths.devNodeName("mapper/" + dm)));
+      Optional<String> dm = SysfsReader.readSmall(e.getValue().resolve("dm/name"));
+      if (dm.isPresent()) {
+        devNames.add(HostPaths.devNodeName("mapper/" + dm.get()));
+      }
     }
     return new Below(numbers, devNames, unreadable);
   }

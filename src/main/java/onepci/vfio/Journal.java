@@ -108,7 +108,12 @@ public final class Journal {
   }
 
   public Optional<JournalEntry> find(PciAddress address) {
-    return entries.stream().filter(e -> e.address().equals(address)).findFirst();
+    for (JournalEntry e : entries) {
+      if (e.address().equals(address)) {
+        return Optional.of(e);
+      }
+    }
+    return Optional.empty();
   }
 
   /** Adds an entry (or replaces the one for the same address) and saves. */

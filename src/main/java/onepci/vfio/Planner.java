@@ -70,10 +70,18 @@ public final class Planner {
     for (PciAddress a : wanted) {
       Optional<Integer> g = groupOf(a, refusals);
       if (g.isPresent()) {
-        groups.computeIfAbsent(g.get(), k -> new ArrayList<>()).add(a);
+        List<PciAddress> inGroup = groups.get(g.get());
+        if (inGroup == null) {
+          inGroup = new ArrayList<>();
+          groups.put(g.get(), inGroup);
+        }
+        inGroup.add(a);
       } else if (Files.isDirectory(paths.pciDevice(a))) {
         // without a group, still say what the host needs it for: that is the refusal that stays
-        readable(a).ifPresent(d -> refusals.addAll(usage.check(d)));
+        Optional<PciDevice> d = readable(a);
+        if (d.isPresent()) {
+          refusals.addAll(usage.check(d.get()));
+        }
       }
     }
     TreeMap<PciAddress, Plan.Member> members = new TreeMap<>();
@@ -86,7 +94,10 @@ public final class Planner {
         continue;
       }
       for (PciAddress m : all) {
-        member(m, g.getKey(), wanted.contains(m), own, others, usage, refusals).ifPresent(x -> members.put(m, x));
+        Optional<Plan.Member> x = member(m, g.getKey(), wanted.contains(m), own, others, usage, refusals);
+        if (x.isPresent()) {
+          members.put(m, x.get());
+        }
       }
     }
     if (!refusals.isEmpty()) {
@@ -206,20 +217,28 @@ public final class Planner {
     }
     Plan.Action action;
     if (VfioDrivers.isVfio(driver)) {
-      boolean ours = own.find(a).map(JournalEntry::bound).orElse(false);
+      boolean ours = boundBy(own, a);
       action = ours ? Plan.Action.ALREADY_BOUND : Plan.Action.KEEP;
-    } else if (driver.isEmpty() && !requested && !own.find(a).map(JournalEntry::bound).orElse(false)) {
+    } else if (driver.isEmpty() && !requested && !boundBy(own, a)) {
       // an unbound sibling stays unbound; one this domain's journal says prepare was binding (a
       // prepare cut off between its unbind and its probe) is bound, to finish that prepare
       action = Plan.Action.KEEP;
     } else {
       List<Refusal> host = usage.check(d);
       if (!host.isEmpty()) {
-        host.forEach(r -> refusals.add(new Refusal(r.device(), r.reason() + sibling, r.fix())));
+        for (Refusal r : host) {
+          refusals.add(new Refusal(r.device(), r.reason() + sibling, r.fix()));
+        }
         return Optional.empty();
       }
       action = Plan.Action.BIND;
     }
     return Optional.of(new Plan.Member(a, group, action, driver, d.driverOverride(), requested));
+  }
+
+  /** Whether this domain's journal says prepare bound (or was binding) this device. */
+  private static boolean boundBy(Journal own, PciAddress a) {
+    Optional<JournalEntry> e = own.find(a);
+    return e.isPresent() && e.get().bound();
   }
 }

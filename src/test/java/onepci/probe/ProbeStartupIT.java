@@ -22,6 +22,11 @@ import org.junit.jupiter.api.io.TempDir;
  * (docs/DEVELOPING.md, Probe cost). The first lambda, method reference or record
  * {@code equals}/{@code hashCode} of a run bootstraps {@code java.lang.invoke}, about 10 ms of
  * the probe's start-up; making the other commands cost it their classes and lambdas.
+ *
+ * <p>The probe's readiness ({@code PCI_PASSTHROUGH}) is doctor's judgment by design: it runs
+ * doctor's checks and the vfio planner, so their classes load, and they too must not use a
+ * lambda, method reference or stream. With {@code :passthrough_readiness: false} no doctor or
+ * vfio class loads at all: the off switch saves that whole cost.
  */
 class ProbeStartupIT {
 
@@ -31,6 +36,35 @@ class ProbeStartupIT {
 
   @Test
   void theProbeLoadsNoLambdaOfItsOwnNoRecordMethodsAndNoOtherCommand() throws Exception {
+    Run run = probe();
+    assertThat(run.out).contains("PCI_PASSTHROUGH = \"").doesNotContain("PCI_PASSTHROUGH = \"UNKNOWN\"");
+    assertThat(run.loaded).contains("onepci.doctor.Readiness", "onepci.vfio.Planner", "onepci.doctor.DeviceChecks");
+    assertThat(run.loaded).filteredOn(c -> c.startsWith("onepci.") && c.contains("$$Lambda")).isEmpty();
+    assertThat(run.loaded).doesNotContain("java.lang.runtime.ObjectMethods");
+    assertThat(run.loaded).filteredOn(
+        c -> c.startsWith("onepci.template.")
+            || c.equals("onepci.cli.VfioCommand") || c.equals("onepci.cli.DoctorCommand") || c.equals("onepci.cli.TemplateCommand"))
+        .isEmpty();
+  }
+
+  @Test
+  void withReadinessOffTheProbeLoadsNoDoctorAndNoVfioClass() throws Exception {
+    Path conf = tmp.resolve("pci.conf");
+    Files.writeString(conf, ":filter: '*:*'\n:passthrough_readiness: false\n");
+    Run run = probe("--config", conf.toString());
+    assertThat(run.out).doesNotContain("PCI_PASSTHROUGH");
+    assertThat(run.loaded).filteredOn(c -> c.startsWith("onepci.") && c.contains("$$Lambda")).isEmpty();
+    assertThat(run.loaded).doesNotContain("java.lang.runtime.ObjectMethods");
+    assertThat(run.loaded).filteredOn(
+        c -> c.startsWith("onepci.vfio.") || c.startsWith("onepci.doctor.") || c.startsWith("onepci.template.")
+            || c.equals("onepci.cli.VfioCommand") || c.equals("onepci.cli.DoctorCommand") || c.equals("onepci.cli.TemplateCommand"))
+        .isEmpty();
+  }
+
+  private record Run(String out, List<String> loaded) {}
+
+  /** The probe of every kind of device, in a fresh JVM that logs the classes it loads. */
+  private Run probe(String... extra) throws Exception {
     FakeSysfs sys = FakeSysfs.create(tmp.resolve("root"));
     FakeSysfs.Device pf = sys.device("0000:3b:00.0").id(0x8086, 0x1572, 0x020000).numa(0).localCpus("0-7")
         .pcieLink("8.0 GT/s PCIe", 8).iommuGroup(10).driver("i40e").net("ens1f0", "p0").net("ens1f0r0", "pf0vf0");
@@ -49,6 +83,7 @@ class ProbeStartupIT {
         "-Xlog:class+load:file=" + log, "-jar", JAR.toString(),
         "probe", "--filter", "*:*", "--sysfs-root", sys.root().toString(), "--pci-ids", pciIds.toString(),
         "--hwdb", hwdb.toString()));
+    cmd.addAll(List.of(extra));
     Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
     byte[] err = p.getErrorStream().readAllBytes();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -68,11 +103,6 @@ class ProbeStartupIT {
       }
     }
     assertThat(loaded).contains("onepci.cli.ProbeCommand", "onepci.hwdb.HwdbFile", "onepci.probe.IfnameResolver");
-    assertThat(loaded).filteredOn(c -> c.startsWith("onepci.") && c.contains("$$Lambda")).isEmpty();
-    assertThat(loaded).doesNotContain("java.lang.runtime.ObjectMethods");
-    assertThat(loaded).filteredOn(
-        c -> c.startsWith("onepci.vfio.") || c.startsWith("onepci.doctor.") || c.startsWith("onepci.template.")
-            || c.equals("onepci.cli.VfioCommand") || c.equals("onepci.cli.DoctorCommand") || c.equals("onepci.cli.TemplateCommand"))
-        .isEmpty();
+    return new Run(out, loaded);
   }
 }
