@@ -650,6 +650,15 @@ class FrontEndInstallIT {
   }
 
   @Test
+  void binIsForTheFrontEndOnly() {
+    Run run = InstallScript.repo().run("--host", "--root", tmp.toString(), "--bin", bin.toString());
+
+    assertThat(run.status()).isEqualTo(64);
+    assertThat(run.err()).startsWith("install.sh: --bin is for the front-end; a host install puts the command in ROOT/usr/sbin\nusage: install.sh ");
+    assertThat(bin).doesNotExist();
+  }
+
+  @Test
   void anUnknownArgumentIsAUsageError() {
     Run run = InstallScript.repo().run("--remote", remotes.toString());
 
