@@ -28,24 +28,14 @@ disk_dev=$(awk '$2 == "/mnt/disk" { print $1 }' /proc/mounts)
 AHCI=$(readlink -f "/sys/class/block/${disk_dev#/dev/}" | tr '/' '\n' |
     grep -E '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$' | tail -n 1)
 
-# hook DOMAIN OPERATION SUB-OPERATION ADDRESS...: runs the hook as libvirt does, XML on stdin.
-hook() {
-    _d=$1 _op=$2 _sub=$3
-    shift 3
-    domain_xml "$_d" "$@" | "$HOOK" "$_d" "$_op" "$_sub" -
-}
-
 # Fails unless the hook exits non-zero (a refusal).
 refused() { if hook "$@"; then fail "the hook exited 0: not refused"; fi; }
 
-override_of() { cat "/sys/bus/pci/devices/$1/driver_override"; }
-drivers() { for _a; do printf '%s ' "$(driver_of "$_a")"; done; }
 # Everything the kernel says about the devices that a refusal must leave as it was.
 snapshot() {
     for _a; do printf '%s=%s/%s ' "$_a" "$(driver_of "$_a")" "$(override_of "$_a")"; done
     for _j in "$STATE"/*.journal; do [ -e "$_j" ] && printf '%s ' "${_j##*/}"; done
 }
-journal_of() { cat "$STATE/$1.journal" 2>/dev/null || echo "(no journal)"; }
 is_char_dev() { [ -c "$1" ] || fail "$1 is not a character device"; }
 mode_of() { stat -c %a "$1"; }
 both_exit_0() {

@@ -77,9 +77,32 @@ public final class HgxBindHost {
 
   /** The engine on the simulated kernel, logging to {@link #err} with a fixed clock. */
   public VfioEngine engine() {
-    ActionLog log = new ActionLog(VfioEngine.logFile(paths), new PrintStream(err, true, StandardCharsets.UTF_8),
+    return new VfioEngine(paths, kernel.kernel(Duration.ofSeconds(10)), log());
+  }
+
+  /**
+   * The engine as a host runs it, for the benchmark: each write goes through a {@code dd} child
+   * (to a scratch file) and its bound, then to the simulated kernel.
+   */
+  public VfioEngine engineWithDdChildren() throws IOException {
+    Path scratch = Files.createDirectories(paths.root().resolve("scratch")).resolve("write");
+    ChildProcessWrites dd = new ChildProcessWrites();
+    KernelWrites writes = new BoundedWrites((file, content) -> {
+      dd.write(scratch, content);
+      kernel.write(file, content);
+    }, Duration.ofSeconds(30));
+    Kernel sim = kernel.kernel(Duration.ofSeconds(30));
+    return new VfioEngine(paths, new Kernel(writes, sim.modules(), sim.signals()), log());
+  }
+
+  private ActionLog log() {
+    return new ActionLog(VfioEngine.logFile(paths), new PrintStream(err, true, StandardCharsets.UTF_8),
         Clock.fixed(TestHost.NOW, ZoneOffset.UTC));
-    return new VfioEngine(paths, kernel.kernel(Duration.ofSeconds(10)), log);
+  }
+
+  /** Forgets what the engine has said so far. */
+  public void clearLog() {
+    err.reset();
   }
 
   public int prepare(String domain, List<String> addresses) throws IOException {
