@@ -57,7 +57,7 @@ expect_eq "release one-m: all five back on e1000e, no override, their interfaces
 expect_eq "release one-m: given back last first" "$M5 $M4 $M3 $M2 $M1 " "$(said_in_order ': back on e1000e$')"
 timed release end $MULTI
 expect_eq "release end one-m again (holds nothing; the JVM alone): exit 0, ${secs}s" "0 one-m: holds no devices; nothing to release" \
-    "$rc $(sed 's/^one-pci vfio: //' /tmp/one-m.out)"
+    "$rc $(grep 'one-pci vfio: ' /tmp/one-m.out | sed 's/^one-pci vfio: //')"
 
 # --- the fourth device fails half-way: the whole domain is undone ------------------------------
 # The engine writes to sysfs through `dd` children. This dd, first on PATH, refuses the first write
