@@ -34,13 +34,26 @@ class HostUsageFailClosedTest {
 
   /** Prepares eth1 (0000:02:00.0, alone in its group, used by nothing): refused with exactly these lines. */
   void assertEth1Refused(String... lines) throws Exception {
+    assertRefused("0000:02:00.0", lines);
+    assertThat(host.driver("0000:02:00.0")).contains("e1000e");
+  }
+
+  /** Prepares {@code address} for one-7: refused with exactly these lines, nothing written, no journal. */
+  void assertRefused(String address, String... lines) throws Exception {
     before = host.snapshot();
-    assertThat(host.prepare("one-7", "0000:02:00.0")).isEqualTo(1);
+    assertThat(host.prepare("one-7", address)).isEqualTo(1);
     assertThat(host.errLines()).containsExactly(lines);
     assertThat(kernel.writes()).isEmpty();
     assertThat(host.snapshot()).isEqualTo(before);
     assertThat(host.journal("one-7")).doesNotExist();
-    assertThat(host.driver("0000:02:00.0")).contains("e1000e");
+  }
+
+  /** eth1's prepare is refused because {@code file} (under the fake root) cannot be read, for {@code reason}. */
+  void assertProcTableRefused(String file, String reason) throws Exception {
+    String path = root + "/" + file;
+    assertEth1Refused(
+        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + path + " (" + reason + "): " + CANNOT_CHECK + "; fix: " + procFix(path),
+        "one-pci vfio: one-7: nothing was changed");
   }
 
   static String procFix(String file) {
@@ -50,63 +63,38 @@ class HostUsageFailClosedTest {
   @Test
   void withoutTheMountTableNothingMoves() throws Exception {
     host.fs.delete("proc/self/mountinfo");
-    String file = root + "/proc/self/mountinfo";
-
-    assertEth1Refused(
-        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (no such file): " + CANNOT_CHECK + "; fix: " + procFix(file),
-        "one-pci vfio: one-7: nothing was changed");
+    assertProcTableRefused("proc/self/mountinfo", "no such file");
   }
 
   @Test
   void aMountTableThatCannotBeReadRefusesWithTheKernelsReason() throws Exception {
     host.fs.delete("proc/self/mountinfo");
     Files.createDirectories(tmp.resolve("proc/self/mountinfo"));
-    String file = root + "/proc/self/mountinfo";
-
-    assertEth1Refused(
-        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (is a directory): " + CANNOT_CHECK + "; fix: " + procFix(file),
-        "one-pci vfio: one-7: nothing was changed");
+    assertProcTableRefused("proc/self/mountinfo", "is a directory");
   }
 
   @Test
   void anEmptyMountTableIsNoMountTable() throws Exception {
     host.fs.write("proc/self/mountinfo", "");
-    String file = root + "/proc/self/mountinfo";
-
-    assertEth1Refused(
-        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (it is empty; a host always has its root mounted): "
-            + CANNOT_CHECK + "; fix: " + procFix(file),
-        "one-pci vfio: one-7: nothing was changed");
+    assertProcTableRefused("proc/self/mountinfo", "it is empty; a host always has its root mounted");
   }
 
   @Test
   void withoutTheSwapListNothingMoves() throws Exception {
     host.fs.delete("proc/swaps");
-    String file = root + "/proc/swaps";
-
-    assertEth1Refused(
-        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (no such file): " + CANNOT_CHECK + "; fix: " + procFix(file),
-        "one-pci vfio: one-7: nothing was changed");
+    assertProcTableRefused("proc/swaps", "no such file");
   }
 
   @Test
   void withoutTheIpv4RouteTableNothingMoves() throws Exception {
     host.fs.delete("proc/net/route");
-    String file = root + "/proc/net/route";
-
-    assertEth1Refused(
-        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (no such file): " + CANNOT_CHECK + "; fix: " + procFix(file),
-        "one-pci vfio: one-7: nothing was changed");
+    assertProcTableRefused("proc/net/route", "no such file");
   }
 
   @Test
   void withoutTheIpv6RouteTableOfAKernelWithIpv6NothingMoves() throws Exception {
     Files.createDirectories(tmp.resolve("proc/sys/net/ipv6"));
-    String file = root + "/proc/net/ipv6_route";
-
-    assertEth1Refused(
-        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (no such file): " + CANNOT_CHECK + "; fix: " + procFix(file),
-        "one-pci vfio: one-7: nothing was changed");
+    assertProcTableRefused("proc/net/ipv6_route", "no such file");
   }
 
   @Test
@@ -120,12 +108,7 @@ class HostUsageFailClosedTest {
   @Test
   void aRouteTableWithoutTheKernelsHeaderIsRefused() throws Exception {
     host.fs.write("proc/net/route", "eno1\t00000000\t0102A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n");
-    String file = root + "/proc/net/route";
-
-    assertEth1Refused(
-        "one-pci vfio: one-7: refused 0000:02:00.0: cannot read " + file + " (it does not start with the kernel's 'Iface' header): "
-            + CANNOT_CHECK + "; fix: " + procFix(file),
-        "one-pci vfio: one-7: nothing was changed");
+    assertProcTableRefused("proc/net/route", "it does not start with the kernel's 'Iface' header");
   }
 
   @Test
@@ -153,16 +136,11 @@ class HostUsageFailClosedTest {
   void aRootFilesystemMountedAsDevRootIsFoundByItsNumber() throws Exception {
     // the kernel's name for a root given as root=/dev/nvme0n1p1 on the command line: no such node
     host.fs.write("proc/self/mountinfo", TestHost.mountinfo("259:1 / / - ext4 /dev/root", "0:22 / /proc - proc proc"));
-    before = host.snapshot();
-
-    assertThat(host.prepare("one-7", "0000:03:00.0")).isEqualTo(1);
-
-    assertThat(host.errLines()).containsExactly(
+    assertRefused(
+        "0000:03:00.0",
         "one-pci vfio: one-7: refused 0000:03:00.0: holds /dev/root (nvme0n1p1), mounted on /;"
             + " fix: unmount / and remove it from /etc/fstab, or pass through another device",
         "one-pci vfio: one-7: nothing was changed");
-    assertThat(kernel.writes()).isEmpty();
-    assertThat(host.snapshot()).isEqualTo(before);
   }
 
   /**
@@ -184,18 +162,13 @@ class HostUsageFailClosedTest {
     host.fs.write("proc/self/mountinfo", TestHost.mountinfo(
         "259:1 / / - ext4 /dev/nvme0n1p1", "8:1 / /boot - ext4 /dev/disk/by-uuid/5e7a", "253:3 / /var/lib/one - xfs /dev/mapper/vg0-one"));
     kernel = host.simulate();
-    before = host.snapshot();
-
-    assertThat(host.prepare("one-7", "0000:08:00.0")).isEqualTo(1);
-
-    assertThat(host.errLines()).containsExactly(
+    assertRefused(
+        "0000:08:00.0",
         "one-pci vfio: one-7: refused 0000:08:00.0: holds /dev/disk/by-uuid/5e7a (sda1), mounted on /boot;"
             + " fix: unmount /boot and remove it from /etc/fstab, or pass through another device",
         "one-pci vfio: one-7: refused 0000:08:00.0: holds /dev/mapper/vg0-one (dm-3), mounted on /var/lib/one;"
             + " fix: unmount /var/lib/one and remove it from /etc/fstab, or pass through another device",
         "one-pci vfio: one-7: nothing was changed");
-    assertThat(kernel.writes()).isEmpty();
-    assertThat(host.snapshot()).isEqualTo(before);
   }
 
   @Test
@@ -207,26 +180,18 @@ class HostUsageFailClosedTest {
         .block("ata1/host0/target0:0:0/0:0:0:0/block/sdb/sdb1", fsNumber);
     host.fs.write("proc/swaps", "Filename\tType\tSize\tUsed\tPriority\n/swap.img                               file\t8388604\t0\t-2\n");
     kernel = host.simulate();
-    before = host.snapshot();
-
-    assertThat(host.prepare("one-7", "0000:08:00.0")).isEqualTo(1);
-
-    assertThat(host.errLines()).containsExactly(
+    assertRefused(
+        "0000:08:00.0",
         "one-pci vfio: one-7: refused 0000:08:00.0: holds /swap.img (sdb1), in use as swap; fix: run 'swapoff /swap.img' and remove it from /etc/fstab",
         "one-pci vfio: one-7: nothing was changed");
-    assertThat(kernel.writes()).isEmpty();
-    assertThat(host.snapshot()).isEqualTo(before);
   }
 
   @Test
   void aBlockDeviceWhoseNumberCannotBeReadRefusesItsController() throws Exception {
     host.fs.delete(tmp.relativize(tmp.resolve("sys/class/block/nvme0n1p1").toRealPath().resolve("dev")).toString());
     String file = root + "/sys/class/block/nvme0n1p1/dev";
-    before = host.snapshot();
-
-    assertThat(host.prepare("one-7", "0000:03:00.0")).isEqualTo(1);
-
-    assertThat(host.errLines()).containsExactly(
+    assertRefused(
+        "0000:03:00.0",
         "one-pci vfio: one-7: refused 0000:03:00.0: cannot read " + file
             + " (no such file): refusing to move it while the host's own use of it cannot be checked; fix: check that root can read "
             + file + ", then start the VM again",
@@ -234,8 +199,6 @@ class HostUsageFailClosedTest {
         "one-pci vfio: one-7: refused 0000:03:00.0: holds /dev/nvme0n1p1, mounted on /;"
             + " fix: unmount / and remove it from /etc/fstab, or pass through another device",
         "one-pci vfio: one-7: nothing was changed");
-    assertThat(kernel.writes()).isEmpty();
-    assertThat(host.snapshot()).isEqualTo(before);
   }
 
   @Test
@@ -244,17 +207,12 @@ class HostUsageFailClosedTest {
     Path holders = tmp.resolve("sys/class/block/nvme0n1").toRealPath().resolve("holders");
     Files.writeString(holders, "");
     String file = root + "/sys/class/block/nvme0n1/holders";
-    before = host.snapshot();
-
-    assertThat(host.prepare("one-7", "0000:03:00.0")).isEqualTo(1);
-
-    assertThat(host.errLines()).containsExactly(
+    assertRefused(
+        "0000:03:00.0",
         "one-pci vfio: one-7: refused 0000:03:00.0: cannot read " + file
             + " (cannot be listed): refusing to move it while the host's own use of it cannot be checked; fix: check that root can read "
             + file + ", then start the VM again",
         "one-pci vfio: one-7: nothing was changed");
-    assertThat(kernel.writes()).isEmpty();
-    assertThat(host.snapshot()).isEqualTo(before);
   }
 
   @Test
@@ -262,16 +220,11 @@ class HostUsageFailClosedTest {
     host.fs.delete("sys/class/vtconsole/vtcon1/bind");
     Files.createDirectories(tmp.resolve("sys/class/vtconsole/vtcon1/bind"));
     String file = root + "/sys/class/vtconsole/vtcon1/bind";
-    before = host.snapshot();
-
-    assertThat(host.prepare("one-7", "0000:06:00.0")).isEqualTo(1);
-
-    assertThat(host.errLines()).containsExactly(
+    assertRefused(
+        "0000:06:00.0",
         "one-pci vfio: one-7: refused 0000:06:00.0: is the boot VGA device, and whether it drives the host console is unknown:"
             + " cannot read " + file + " (is a directory); fix: check that root can read " + file + ", then start the VM again",
         "one-pci vfio: one-7: nothing was changed");
-    assertThat(kernel.writes()).isEmpty();
-    assertThat(host.snapshot()).isEqualTo(before);
     // a device that is not the boot VGA one goes
     assertThat(host.prepare("one-8", "0000:02:00.0")).isZero();
   }
