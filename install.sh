@@ -11,7 +11,8 @@
 # moves to DIR/im/kvm-probes.d/host/one-pci-stock/ (not executable: the launcher's fallback), the
 # site's DIR/etc/im/kvm-probes.d/pci.conf is kept and only gets the keys it lacks.
 # Host: a root-owned copy of the jar and of host/java.sh (where Java is, which JVM flags) in
-# /usr/lib/one-pci/, the only jar the hook runs (from the checkout's build, or --jar FILE); the
+# /usr/lib/one-pci/, the only jar the hook runs (from the checkout's build, or --jar FILE), with a
+# class-data archive of it made there by the Java java.sh finds (host/java.sh says how); the
 # one-pci command as /usr/sbin/one-pci; the libvirt QEMU hook, the udev rule for /dev/vfio and
 # vfio-pci in modules-load.d.
 #
@@ -24,7 +25,7 @@
 # Environment: ONE_PCI_OWNER (user:group for the front-end files; default oneadmin:oneadmin when
 # that user exists and this runs as root), ONE_PCI_JVM_DIRS (folders holding JVMs, default
 # /usr/lib/jvm), ONE_PCI_INSTALL_FAIL_AT=<step> (tests: fail just before that step; steps are
-# build launcher jar stock conf (front-end), build jar java command hook udev modules (host), commit,
+# build launcher jar stock conf (front-end), build jar java cds command hook udev modules (host), commit,
 # and restore:<path> when uninstalling;
 # <step>:kill dies there without undoing anything, and the next run undoes it first).
 # "a && b || fail" below means: fail when a or b fails, as written.
@@ -352,9 +353,10 @@ rollback() (
 
 # --- changes -----------------------------------------------------------------------------------
 
-# put_file SRC REL MODE OWNER: REL gets SRC's bytes, MODE and, when given, OWNER.
+# put_file SRC REL MODE OWNER [keep-time]: REL gets SRC's bytes, MODE and, when given, OWNER;
+# with keep-time, SRC's modification time too.
 put_file() (
-    src=$1 rel=$2 mode=$3 owner=$4
+    src=$1 rel=$2 mode=$3 owner=$4 time=${5:-}
     dst=$(target "$rel")
     how="mode $mode${owner:+, owner $owner}"
     if [ -f "$dst" ] && cmp -s -- "$src" "$dst" && [ "$(stat -c %a -- "$dst")" = "$mode" ] && owner_is "$dst" "$owner"; then
@@ -367,6 +369,7 @@ put_file() (
     journal "$rel" && make_parent "$rel" || exit 1
     tmp=$(dirname -- "$dst")/.$(basename -- "$dst").one-pci-new
     if ! { rm -f -- "$tmp" && (umask 077 && : > "$tmp") && cp -- "$src" "$tmp" && chmod "$mode" "$tmp" &&
+        { [ -z "$time" ] || touch -r "$src" "$tmp"; } &&
         { [ -z "$owner" ] || chown "$owner" "$tmp"; } && mv -f -- "$tmp" "$dst"; }; then
         rm -f -- "$tmp"
         err "cannot write $dst ($how)"
@@ -575,7 +578,8 @@ frontend_next() {
 
 # --- host steps --------------------------------------------------------------------------------
 
-# The only jar the hook runs: the checkout's build, or --jar FILE.
+# The only jar the hook runs: the checkout's build, or --jar FILE. It keeps its build's time: the
+# class-data archive made for it holds its size and time, and a copy of the same bytes keeps it valid.
 step_lib_jar() {
     reach jar || return 1
     src=${JAR_FILE:-$SRC/target/one-pci.jar}
@@ -584,11 +588,54 @@ step_lib_jar() {
         say "would add $(target "$LIB_JAR") (mode 644${OWNER:+, owner $OWNER}) once built"
         return 0
     fi
-    put_file "$src" "$LIB_JAR" 644 "$OWNER"
+    put_file "$src" "$LIB_JAR" 644 "$OWNER" keep-time
 }
 
 step_lib_java() {
     reach java && put_file "$SRC/host/java.sh" "$LIB_JAVA" 644 "$OWNER"
+}
+
+# The class-data archive of the installed jar for the Java found now (host/java.sh): made when
+# that Java has none or this run changed the jar's bytes; archives for other Javas go. It never
+# fails the install: without it (a warning says why) the hook and the command start as before.
+step_cds() {
+    reach cds || return 1
+    [ -n "$ONE_PCI_JAVA" ] || return 0
+    if ! one_pci_cds_name; then
+        [ "$DRY" = 1 ] || err "warning: no class-data archive for the hook: the build of $ONE_PCI_JAVA cannot be read from its release file;" \
+            "the hook starts without one"
+        return 0
+    fi
+    cds=${LIB_JAR%/*}/$ONE_PCI_CDS_NAME
+    if [ ! -f "$(target "$cds")" ] || jar_changed; then
+        if [ "$DRY" = 1 ]; then
+            note_change
+            say "would add $(target "$cds") (mode 644${OWNER:+, owner $OWNER}) made by $ONE_PCI_JAVA"
+        elif one_pci_make_cds "$(target "$LIB_JAR")" "$WORK/$ONE_PCI_CDS_NAME" "$WORK/cds-root"; then
+            put_file "$WORK/$ONE_PCI_CDS_NAME" "$cds" 644 "$OWNER" || return 1
+        else
+            err "warning: no class-data archive for the hook: $ONE_PCI_JAVA did not make one ($(tail -n 1 "$WORK/$ONE_PCI_CDS_NAME.log" 2>/dev/null));" \
+                "the hook starts without one"
+            remove_file "$cds"
+            return
+        fi
+    fi
+    for old in "$(target "${LIB_JAR%/*}")"/one-pci-*.jsa; do
+        [ -f "$old" ] && [ "${old##*/}" != "$ONE_PCI_CDS_NAME" ] || continue
+        remove_file "${LIB_JAR%/*}/${old##*/}" || return 1
+    done
+}
+
+# True when this run changes the installed jar's bytes (a dry run: would change them).
+jar_changed() {
+    dst=$(target "$LIB_JAR")
+    if [ "$DRY" = 1 ]; then
+        ! cmp -s -- "${JAR_FILE:-$SRC/target/one-pci.jar}" "$dst"
+        return
+    fi
+    n=$(awk -v r="$LIB_JAR" '$2 == r { print $1 }' "$RUN/list" 2>/dev/null)
+    [ -n "$n" ] || return 1
+    ! cmp -s -- "$RUN/$n" "$dst"
 }
 
 step_command() {
@@ -626,7 +673,7 @@ host_check() {
     RECORD=$(target var/lib/one-pci/install)
     OWNER=
     ! is_root || OWNER=root:root
-    STEPS="step_lib_jar step_lib_java step_command step_hook step_udev step_modules"
+    STEPS="step_lib_jar step_lib_java step_cds step_command step_hook step_udev step_modules"
     [ -n "$JAR_FILE" ] || STEPS="step_build $STEPS"
 }
 

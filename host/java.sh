@@ -38,3 +38,64 @@ one_pci_find_java() {
     ONE_PCI_JAVA=
     return 1
 }
+
+# --- the class-data archive ------------------------------------------------------------------------
+# install.sh --host makes, beside the installed jar, an archive of the classes a hook call loads,
+# parsed, verified and laid out by the Java that made it (-XX:ArchiveClassesAtExit); the JVM maps it
+# instead of reading them from the jar. It is named for that Java's build (one-pci-<build>.jsa, the
+# JAVA_RUNTIME_VERSION of its release file), so another Java, or an upgraded one, finds none of its
+# own and starts as before until install.sh --host runs again. Root maps only an archive root alone
+# can change: a JVM loading a file someone else can write runs their code.
+# The JVM checks the rest itself (the jar's size and time, the build again) and ignores an archive
+# that does not match, without a word with the flags below (Java 17 and 25 checked).
+ONE_PCI_CDS_QUIET='-Xlog:cds=off -Xlog:cds+dynamic=off'
+
+# Sets ONE_PCI_CDS_NAME to one-pci-<build>.jsa for the Java in ONE_PCI_JAVA, read from its release
+# file (no process run for a JVM folder's bin/java); status 1, and empty, without a plain build name.
+one_pci_cds_name() {
+    ONE_PCI_CDS_NAME=
+    one_pci_home=${ONE_PCI_JAVA%/*/*}
+    if [ ! -r "$one_pci_home/release" ]; then
+        one_pci_home=$(readlink -f -- "$ONE_PCI_JAVA" 2>/dev/null) || return 1
+        one_pci_home=${one_pci_home%/*/*}
+        [ -r "$one_pci_home/release" ] || return 1
+    fi
+    one_pci_b='' one_pci_v=''
+    while IFS= read -r one_pci_line; do
+        case $one_pci_line in
+            JAVA_RUNTIME_VERSION=*) one_pci_b=${one_pci_line#*=} ;;
+            JAVA_VERSION=*) one_pci_v=${one_pci_line#*=} ;;
+        esac
+    done < "$one_pci_home/release"
+    one_pci_b=${one_pci_b:-$one_pci_v}
+    one_pci_b=${one_pci_b#\"}
+    one_pci_b=${one_pci_b%\"}
+    case $one_pci_b in '' | *[!A-Za-z0-9._+-]*) return 1 ;; esac
+    ONE_PCI_CDS_NAME=one-pci-$one_pci_b.jsa
+}
+
+# Sets ONE_PCI_CDS_OPTS to the flags that map the archive beside jar $1 made for the Java in
+# ONE_PCI_JAVA, when there is one and `trusted` (the hook's and the one-pci command's own check,
+# the one the jar passed) accepts it; to nothing otherwise, and the JVM starts without it.
+one_pci_cds_opts() {
+    ONE_PCI_CDS_OPTS=
+    one_pci_cds_name && [ -f "${1%/*}/$ONE_PCI_CDS_NAME" ] && trusted "${1%/*}/$ONE_PCI_CDS_NAME" || return 0
+    ONE_PCI_CDS_OPTS="-XX:SharedArchiveFile=${1%/*}/$ONE_PCI_CDS_NAME $ONE_PCI_CDS_QUIET"
+}
+
+# Writes to $2 the archive for jar $1 (the path it will be run from) and the Java in ONE_PCI_JAVA:
+# one run of a command that changes nothing (a dry-run prepare of a device that does not exist, on
+# an empty tree made in folder $3), which loads what a hook call loads up to its refusal. Status 0
+# only when the JVM wrote a non-empty file without a word about it; $2.log keeps what it said.
+# Made as libvirt runs the hook: without the JVM option variables of the shell that runs this.
+one_pci_make_cds() {
+    mkdir -p -- "$3/sys/bus/pci/devices" || return 1
+    printf '%s\n' "<domain><name>one-pci-cds</name><devices><hostdev mode='subsystem' type='pci' managed='yes'>" \
+        "<source><address domain='0x0000' bus='0xff' slot='0x1f' function='0x7'/></source></hostdev></devices></domain>" > "$3/domain.xml" || return 1
+    rm -f -- "$2"
+    # shellcheck disable=SC2086 # ONE_PCI_JVM_OPTS is a list of words
+    (unset JAVA_TOOL_OPTIONS _JAVA_OPTIONS JDK_JAVA_OPTIONS
+        exec "$ONE_PCI_JAVA" $ONE_PCI_JVM_OPTS -XX:ArchiveClassesAtExit="$2" -jar "$1" \
+            vfio prepare --dry-run --domain one-pci-cds --xml "$3/domain.xml" --sysfs-root "$3") > "$2.log" 2>&1
+    [ -s "$2" ] && ! grep -q '\]\[cds' "$2.log"
+}

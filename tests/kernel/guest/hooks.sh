@@ -14,6 +14,10 @@ HOOK=/etc/libvirt/hooks/qemu.d/one-pci
 LIB_JAR=/usr/lib/one-pci/one-pci.jar
 expect_eq "the installed jar is root's, mode 644, and the checkout's build" "root:root 644 same" \
     "$(stat -c '%U:%G %a' "$LIB_JAR") $(cmp -s "$LIB_JAR" "$JAR" && echo same)"
+# The class-data archive install.sh made for the guest's Java (named for its build, java.sh's rule).
+CDS_NAME=$(. "$REPO/host/java.sh" && ONE_PCI_JAVA=$JAVA_HOME/bin/java && one_pci_cds_name && echo "$ONE_PCI_CDS_NAME")
+expect_eq "install.sh made the class-data archive $CDS_NAME beside the jar, root's, mode 644" "root:root 644" \
+    "$(stat -c '%U:%G %a' "/usr/lib/one-pci/$CDS_NAME" 2>&1)"
 
 NIC0=$(nic_by_mac 52:54:00:00:00:10)
 NIC1A=$(nic_by_mac 52:54:00:00:00:1a)
@@ -27,6 +31,20 @@ REAL_DD=$(command -v dd)
 disk_dev=$(awk '$2 == "/mnt/disk" { print $1 }' /proc/mounts)
 AHCI=$(readlink -f "/sys/class/block/${disk_dev#/dev/}" | tr '/' '\n' |
     grep -E '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$' | tail -n 1)
+
+# --- readiness once the hook is installed: the probe's PCI_PASSTHROUGH ---------------------------
+# readiness 'SHORT', ...: one probe run offering those devices; prints "STATE BLOCKED :: ISSUES".
+short_of() { printf '%s' "${1#0000:}"; }
+readiness() {
+    printf ":filter: '*:*'\n:short_address: [%s]\n" "$1" >/tmp/ready.conf
+    one_pci probe --config /tmp/ready.conf 2>/tmp/ready.err | sed -n 's/^PCI_PASSTHROUGH\(_[A-Z]*\)\{0,1\} = "\(.*\)"$/\2/p' |
+        { read -r _s; read -r _i; read -r _b; printf '%s %s :: %s' "$_s" "$_b" "$_i"; }
+}
+expect_eq "probe offering the pair $NIC1A $NIC1B with the hook installed: READY, no issue, nothing blocked" \
+    "READY  :: " "$(readiness "'$(short_of "$NIC1A")', '$(short_of "$NIC1B")'")"
+expect_eq "probe offering the pair and the AHCI controller $AHCI holding /mnt/disk: PARTIAL, $AHCI blocked" \
+    "PARTIAL $(short_of "$AHCI") :: passable $(short_of "$AHCI"): not passable, although the probe offers it to VMs (a VM given it would not start): holds $disk_dev, mounted on /mnt/disk" \
+    "$(readiness "'$(short_of "$NIC1A")', '$(short_of "$NIC1B")', '$(short_of "$AHCI")'")"
 
 # Fails unless the hook exits non-zero (a refusal).
 refused() { if hook "$@"; then fail "the hook exited 0: not refused"; fi; }

@@ -2,8 +2,12 @@
 # Sourced by suite.
 expect_eq "bed: no IOMMU groups without an IOMMU" 0 "$(ls /sys/kernel/iommu_groups 2>/dev/null | wc -l)"
 
-noiommu_groups=$(one_pci probe --filter '*:*' 2>/tmp/probe.err | sed -n 's/^ IOMMU_GROUP = "\(.*\)".*/\1/p' | sort -u | tr '\n' ' ')
+noiommu_out=$(one_pci probe --filter '*:*' 2>/tmp/probe.err)
+noiommu_groups=$(printf '%s\n' "$noiommu_out" | sed -n 's/^ IOMMU_GROUP = "\(.*\)".*/\1/p' | sort -u | tr '\n' ' ')
 expect_eq "probe without an IOMMU: IOMMU_GROUP is '-' for every device" "- " "$noiommu_groups"
+expect_eq "probe without an IOMMU: PCI_PASSTHROUGH is NOT_READY, the iommu check named, every device blocked" \
+    "NOT_READY iommu $(ls /sys/bus/pci/devices | wc -l)" \
+    "$(printf '%s\n' "$noiommu_out" | sed -n 's/^PCI_PASSTHROUGH = "\(.*\)"$/\1/p') $(printf '%s\n' "$noiommu_out" | sed -n 's/^PCI_PASSTHROUGH_ISSUES = "\(iommu\): .*/\1/p') $(printf '%s\n' "$noiommu_out" | sed -n 's/^PCI_PASSTHROUGH_BLOCKED = "\(.*\)"$/\1/p' | tr ',' '\n' | grep -c .)"
 
 one_pci doctor --json >/tmp/doctor.json 2>/tmp/doctor.err
 doctor_rc=$?

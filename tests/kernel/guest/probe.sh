@@ -13,6 +13,12 @@ expect_eq "bed: the multifunction pair $NIC1A, $NIC1B shares one IOMMU group" "$
 probe_out=$(one_pci probe --filter '*:*' 2>/tmp/probe.err)
 probe_rc=$?
 check "probe --filter '*:*' exits 0" sh -c "[ $probe_rc -eq 0 ] || { cat /tmp/probe.err; exit 1; }"
+# readiness, from the same run: every device offered (ports, the AHCI controller holding /mnt/disk)
+# and no one-pci hook yet (hooks.sh installs it): not ready, and the missing hook is named
+readiness_of() { printf '%s\n' "$1" | sed -n "s/^$2 = \"\(.*\)\"\$/\1/p"; }
+expect_eq "probe --filter '*:*' before the hook is installed: PCI_PASSTHROUGH is NOT_READY, the hook named" \
+    "NOT_READY libvirt-hook" \
+    "$(readiness_of "$probe_out" PCI_PASSTHROUGH) $(readiness_of "$probe_out" PCI_PASSTHROUGH_ISSUES | grep -o 'libvirt-hook: no /etc/libvirt/hooks/qemu.d/one-pci' | cut -d: -f1)"
 
 # One line per device the probe printed: sysfs-name numa group local-cpus ifname.
 probe_table=$(printf '%s\n' "$probe_out" | awk -F' = ' '

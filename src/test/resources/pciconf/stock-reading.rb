@@ -9,6 +9,8 @@
 #   short_address "07:00.0"             each address compared with lspci's slot
 #   device_name "H100"                  each pattern matched as /#{pattern}/i
 #   nvidia_vendors "10de"               each vendor compared with lspci's vendor id
+#   passthrough_readiness false         one-pci's own key, which pci.rb never reads: printed when
+#                                       Psych reads it as false (one-pci then prints no readiness)
 require 'yaml'
 
 DEFAULTS = { :filter => '0:0', :short_address => [], :device_name => [], :nvidia_vendors => ['10de'] }.freeze
@@ -47,6 +49,7 @@ ARGV.each do |name|
     # CONF[:nvidia_vendors].include?(dev[:vendor])
     conf[:nvidia_vendors].include?('10de')
     each_of(conf[:nvidia_vendors]).each { |v| out << "nvidia_vendors #{v.inspect}" }
+    out << 'passthrough_readiness false' if conf[:passthrough_readiness] == false
   rescue StandardError => e
     puts "crashes: #{e.class}: #{e.message.lines.first.chomp}"
     next

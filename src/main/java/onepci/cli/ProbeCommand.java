@@ -10,6 +10,7 @@ import java.util.Optional;
 import onepci.conf.ConfigException;
 import onepci.conf.IdFilter;
 import onepci.conf.PciConf;
+import onepci.doctor.Readiness;
 import onepci.io.IoFailure;
 import onepci.one.CompressedSize;
 import onepci.one.TemplateVector;
@@ -56,7 +57,9 @@ final class ProbeCommand implements Command {
     return "usage: one-pci " + synopsis().get(0) + "\n"
         + "\n"
         + "Prints this host's PCI devices as OpenNebula's monitor reads them: the stock pci.rb's\n"
-        + "PCI = [ ... ] lines, plus IOMMU_GROUP, SUBSYSTEM_VENDOR/DEVICE, LOCAL_CPUS, MAX_LINK_SPEED/WIDTH.\n"
+        + "PCI = [ ... ] lines, plus IOMMU_GROUP, SUBSYSTEM_VENDOR/DEVICE, LOCAL_CPUS, MAX_LINK_SPEED/WIDTH,\n"
+        + "then PCI_PASSTHROUGH (READY, PARTIAL, NOT_READY, NONE), PCI_PASSTHROUGH_ISSUES and\n"
+        + "PCI_PASSTHROUGH_BLOCKED, judged by doctor's checks (off with :passthrough_readiness: false).\n"
         + "\n"
         + "  --config FILE     the pci.conf to read; without it nothing is selected (filter 0:0)\n"
         + "  --filter SPEC     replaces :filter: (10de:*, 10de:*:0302,15b3:*, *:* for every device)\n"
@@ -86,8 +89,13 @@ final class ProbeCommand implements Command {
 
       PciNameSources names = new PciNameSources(pciIds(o, paths, io), hwdbCandidates(o, paths));
       List<String> warnings = new ArrayList<>();
-      List<TemplateVector> vectors = new PciProbe(paths, conf, names, warnings::add).run();
-      byte[] report = PciProbe.format(vectors).getBytes(StandardCharsets.UTF_8);
+      PciProbe.Report probed = new PciProbe(paths, conf, names, warnings::add).report();
+      List<TemplateVector> vectors = probed.vectors();
+      String text = PciProbe.format(vectors);
+      if (conf.readiness()) {
+        text += readiness(paths, o.config().orElse(paths.onePciConf()), conf, probed, warnings).format();
+      }
+      byte[] report = text.getBytes(StandardCharsets.UTF_8);
       io.out().write(report, 0, report.length);
       io.out().flush();
       warnings.forEach(w -> io.err().println("one-pci probe: warning: " + w));
@@ -108,6 +116,22 @@ final class ProbeCommand implements Command {
     } catch (IOException e) {
       io.err().println("one-pci probe: cannot report PCI devices: " + IoFailure.describe(e));
       return Main.EXIT_FAILURE;
+    }
+  }
+
+  /**
+   * The host's passthrough readiness, judged on the devices just reported; UNKNOWN with the reason
+   * when it cannot be worked out, never a failure of the probe (its report and exit status stand).
+   */
+  private static Readiness readiness(HostPaths paths, Path config, PciConf conf, PciProbe.Report probed, List<String> warnings) {
+    try {
+      return Readiness.of(paths, config, conf, probed.devices());
+    } catch (RuntimeException e) {
+      String reason =
+          "readiness could not be worked out (" + (e.getMessage() == null ? "an internal error" : e.getMessage())
+              + "); the PCI report is complete: run 'one-pci doctor' on this host";
+      warnings.add(reason);
+      return Readiness.unknown(reason);
     }
   }
 

@@ -34,6 +34,8 @@ import onepci.sysfs.PciId;
  * @param shortAddresses when not empty, only these addresses are reported
  * @param deviceNames when not empty, only devices whose name matches one of these are reported
  * @param nvidiaVendors vendor ids whose devices get the NVIDIA naming and vGPU treatment
+ * @param readiness whether the probe prints the host's passthrough readiness ({@code PCI_PASSTHROUGH},
+ *     {@code :passthrough_readiness:}, true unless set to false)
  * @param warnings things worth telling a person, that do not make the file invalid
  */
 public record PciConf(
@@ -41,12 +43,13 @@ public record PciConf(
     List<PciAddress> shortAddresses,
     List<Pattern> deviceNames,
     List<Integer> nvidiaVendors,
+    boolean readiness,
     List<String> warnings) {
 
   private static final Pattern SLOT =
       Pattern.compile("(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\\.[0-7]");
 
-  public static final List<String> KEYS = List.of("filter", "short_address", "device_name", "nvidia_vendors");
+  public static final List<String> KEYS = List.of("filter", "short_address", "device_name", "nvidia_vendors", "passthrough_readiness");
 
   public PciConf {
     filters = List.copyOf(filters);
@@ -59,7 +62,7 @@ public record PciConf(
   /** What a pci.conf without any key means: filter {@code 0:0}, nothing else. */
   public static PciConf defaults() {
     try {
-      return new PciConf(List.of(IdFilter.parse(IdFilter.NONE)), List.of(), List.of(), List.of(0x10de), List.of());
+      return new PciConf(List.of(IdFilter.parse(IdFilter.NONE)), List.of(), List.of(), List.of(0x10de), true, List.of());
     } catch (InvalidFilterException e) {
       throw new AssertionError(e);
     }
@@ -118,7 +121,7 @@ public record PciConf(
 
   /** Replaces the filters, as {@code --filter} does. */
   public PciConf withFilters(List<IdFilter> replacement) {
-    return new PciConf(replacement, shortAddresses, deviceNames, nvidiaVendors, warnings);
+    return new PciConf(replacement, shortAddresses, deviceNames, nvidiaVendors, readiness, warnings);
   }
 
   /** Reads and validates the file; any problem is a {@link ConfigException} naming it. */
@@ -237,7 +240,17 @@ public record PciConf(
     } else {
       vendors.addAll(d.nvidiaVendors());
     }
-    return new PciConf(filters, shorts, names, vendors, warnings);
+    boolean readiness = values.containsKey("passthrough_readiness") ? trueOrFalse(file, "passthrough_readiness", values.get("passthrough_readiness")) : d.readiness();
+    return new PciConf(filters, shorts, names, vendors, readiness, warnings);
+  }
+
+  /** YAML's true or false ({@code true}, {@code false}, {@code yes}, {@code no}, {@code on}, {@code off}, unquoted). */
+  private static boolean trueOrFalse(Path file, String key, ConfValue v) throws ConfigException {
+    if (v.value() instanceof PsychScalar.Other o && o.what().equals(PsychScalar.TRUE_OR_FALSE)) {
+      return o.text().matches("(?i)yes|true|on");
+    }
+    throw new ConfigException(
+        file, "line " + v.line() + ": :" + key + ": must be true or false (unquoted), found " + ConfValue.describe(v.value()));
   }
 
   /**

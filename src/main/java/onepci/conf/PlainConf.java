@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
  * probe run): comments, blank lines and top-level {@code key: value} pairs whose value is empty,
  * a quoted or simple plain scalar, a flow list {@code ['a', 'b']} or a block list of {@code - item}
  * lines all at one indent. It answers what {@link YamlConf} answers for the same text (the values
- * Ruby's Psych gives); anything else (anchors, nested maps, escapes, tabs, a plain scalar Psych reads
- * as a number or true/false, a list item indented differently from the first) gets null, and the
+ * Ruby's Psych gives, true and false included); anything else (anchors, nested maps, escapes, tabs, a
+ * plain scalar Psych reads as a number, a list item indented differently from the first) gets null, and the
  * caller hands the text to {@link YamlConf}.
  */
 final class PlainConf {
@@ -125,8 +125,8 @@ final class PlainConf {
   }
 
   /**
-   * A scalar: null, the text of a quoted string, or a plain word Psych reads as text;
-   * {@link Unsupported} else.
+   * A scalar: null, the text of a quoted string, a plain word Psych reads as text, or one it reads
+   * as true or false (a {@link PsychScalar.Other}); {@link Unsupported} else.
    */
   private static Object scalar(String s) {
     if (s.length() >= 2 && s.charAt(0) == '\'' && s.charAt(s.length() - 1) == '\'') {
@@ -147,6 +147,9 @@ final class PlainConf {
       return Unsupported.VALUE;
     }
     Object v = PsychScalar.read(s);
+    if (v instanceof PsychScalar.Other o && o.what().equals(PsychScalar.TRUE_OR_FALSE)) {
+      return o;
+    }
     return v == PsychScalar.NULL ? null : v instanceof String ? v : Unsupported.VALUE;
   }
 

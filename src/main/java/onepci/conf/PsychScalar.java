@@ -10,6 +10,9 @@ import java.util.regex.Pattern;
  */
 final class PsychScalar {
 
+  /** What {@link Other#what} says of Psych's booleans ({@code true}, {@code no}, {@code off}, ...). */
+  static final String TRUE_OR_FALSE = "true or false";
+
   /** Psych's nil: an empty plain scalar, {@code ~}, {@code null} in any case. */
   static final Object NULL = new Object();
 
@@ -111,7 +114,7 @@ final class PsychScalar {
         return NULL;
       }
       if (s.matches("(?i)yes|true|on|no|false|off")) {
-        return new Other(s, "true or false");
+        return new Other(s, TRUE_OR_FALSE);
       }
       return s;
     }

@@ -31,6 +31,9 @@ final class DeviceChecks implements CheckGroup {
   /** The drivers that take an NVIDIA GPU for the host. */
   private static final List<String> NVIDIA_HOST_DRIVERS = List.of("nouveau", "nvidia");
 
+  /** The drivers that take an NVSwitch for the host. */
+  private static final List<String> NVSWITCH_HOST_DRIVERS = List.of("nvidia-nvswitch", "nvidia");
+
   @Override
   public List<Check> run(HostState host) {
     List<Check> out = new ArrayList<>();
@@ -60,6 +63,8 @@ final class DeviceChecks implements CheckGroup {
       out.add(group(host, e));
       if (e.isNvidiaGpu()) {
         out.add(hostDriver(e));
+      } else if (e.isNvSwitch()) {
+        out.add(nvSwitchHostDriver(e));
       }
       out.add(override(host, e));
     }
@@ -178,6 +183,30 @@ final class DeviceChecks implements CheckGroup {
     return Check.warn(
         HOST_DRIVER, subject,
         "the GPU is on the host driver " + drv.get() + " and the probe filter leaves it out: OpenNebula does not offer it",
+        Fixes.override(d.address()));
+  }
+
+  /**
+   * An NVSwitch on the host's NVIDIA driver ({@code nvidia-nvswitch}, the nvidia module's NVSwitch
+   * driver, or {@code nvidia}): the host's Fabric Manager drives it, and a VM's cannot.
+   */
+  private static Check nvSwitchHostDriver(HostState.Examined e) {
+    PciDevice d = e.device();
+    String subject = d.address().toString();
+    Optional<String> drv = d.driver().filter(NVSWITCH_HOST_DRIVERS::contains);
+    if (drv.isEmpty()) {
+      return Check.pass(HOST_DRIVER, subject, "the NVSwitch is not on nvidia-nvswitch or nvidia");
+    }
+    if (e.selected()) {
+      return Check.fail(
+          HOST_DRIVER, subject,
+          "the NVSwitch is on the host driver " + drv.get() + " although the probe offers it to VMs: QEMU cannot take it while "
+              + drv.get() + " holds it, and the VM's Fabric Manager needs it for NVLink",
+          Fixes.override(d.address()));
+    }
+    return Check.warn(
+        HOST_DRIVER, subject,
+        "the NVSwitch is on the host driver " + drv.get() + " and the probe filter leaves it out: a VM given this board's GPUs has no NVLink",
         Fixes.override(d.address()));
   }
 

@@ -11,6 +11,7 @@ public final class Doctor {
           new IommuChecks(),
           new VfioModuleChecks(),
           new DeviceChecks(),
+          new FabricManagerCheck(),
           new DevVfioChecks(),
           new ProbeChecks(),
           new LibvirtHookCheck(),
@@ -28,6 +29,18 @@ public final class Doctor {
       }
     }
     return List.copyOf(out);
+  }
+
+  /**
+   * The checks that say whether the devices the probe offers can be passed through now, for
+   * {@link Readiness}: each group's {@link CheckGroup#forReadiness}, in the same order.
+   */
+  static List<Check> forReadiness(HostState host) {
+    List<Check> out = new ArrayList<>();
+    for (CheckGroup g : GROUPS) {
+      out.addAll(g.forReadiness(host));
+    }
+    return out;
   }
 
   /** 0 when every check passed, 1 when the worst is a warning, 2 when one failed. */

@@ -21,6 +21,12 @@ final class HookJarCheck implements CheckGroup {
 
   static final String NAME = "hook-jar";
 
+  /** None: it only ever warns, and it reads two jars. */
+  @Override
+  public List<Check> forReadiness(HostState host) {
+    return List.of();
+  }
+
   @Override
   public List<Check> run(HostState host) {
     Path hook = host.paths().hookJar();

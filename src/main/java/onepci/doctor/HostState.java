@@ -46,6 +46,10 @@ public final class HostState {
       return device.vendor() == NVIDIA && device.isDisplay();
     }
 
+    boolean isNvSwitch() {
+      return device.isNvSwitch();
+    }
+
     /**
      * An NVIDIA vGPU parent (its virtual functions go to VMs) or one of those virtual functions
      * (given to VMs as mediated devices): both stay on the nvidia driver, not vfio-pci.
@@ -131,8 +135,13 @@ public final class HostState {
           PciId id = reader.identity(folder);
           boolean selected = offered.contains(a);
           boolean nvidiaGpu = id.vendor() == NVIDIA && (id.classCode() >>> 16) == 0x03;
-          if (selected || nvidiaGpu) {
-            devices.add(new Examined(reader.read(folder), selected, planner.preview(List.of(a), List.of())));
+          // NVSwitches are NVIDIA class 06 functions: examined like GPUs, offered or not
+          boolean nvidiaClass06 = id.vendor() == NVIDIA && (id.classCode() >>> 16) == 0x06;
+          if (selected || nvidiaGpu || nvidiaClass06) {
+            PciDevice d = reader.read(folder);
+            if (selected || nvidiaGpu || d.isNvSwitch()) {
+              devices.add(new Examined(d, selected, planner.preview(List.of(a), List.of())));
+            }
           }
         } catch (DeviceReadException e) {
           problems.add(e.getMessage());
@@ -142,11 +151,28 @@ public final class HostState {
       problems.add(e.getMessage());
     }
 
-    IommuVendor vendor =
-        IommuVendor.fromUnits(paths.iommuUnits().toFile().list())
-            .orElseGet(
-                () -> FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN);
-    return new HostState(paths, probeConfig, devices, problems, vendor, LibvirtHookCheck.isInstalled(paths));
+    return new HostState(paths, probeConfig, devices, problems, iommuVendor(paths), LibvirtHookCheck.isInstalled(paths));
+  }
+
+  /**
+   * The host as the probe saw it in this run: the devices it offers (read by the probe, not again),
+   * judged with the pci.conf it read. Other devices are read only where the vfio engine's rule
+   * needs them: the members of an offered device's IOMMU group.
+   */
+  static HostState ofOffered(HostPaths paths, Path configFile, PciConf conf, List<PciDevice> offered) {
+    Planner planner = Planner.forPreviews(paths);
+    List<Examined> devices = new ArrayList<>(offered.size());
+    for (PciDevice d : offered) {
+      devices.add(new Examined(d, true, planner.preview(List.of(d.address()), List.of())));
+    }
+    ProbeConfig config = new ProbeConfig(configFile, conf, Optional.empty(), false);
+    return new HostState(paths, config, devices, List.of(), iommuVendor(paths), LibvirtHookCheck.isInstalled(paths));
+  }
+
+  private static IommuVendor iommuVendor(HostPaths paths) {
+    return IommuVendor.fromUnits(paths.iommuUnits().toFile().list())
+        .orElseGet(
+            () -> FileRead.of(paths.procCpuinfo()) instanceof FileRead.Text t ? IommuVendor.fromCpuinfo(t.text()) : IommuVendor.UNKNOWN);
   }
 
   /** The addresses the probe prints with this pci.conf; none when it would print nothing (a problem is added). */
@@ -175,7 +201,7 @@ public final class HostState {
     return config;
   }
 
-  /** The devices the probe offers and every NVIDIA GPU, by address. */
+  /** The devices the probe offers, every NVIDIA GPU and every NVSwitch, by address. */
   List<Examined> devices() {
     return devices;
   }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import onepci.pciids.PciIdsDatabase;
 import onepci.pciids.PciNames;
+import onepci.sysfs.PciBar;
 import onepci.sysfs.PciDevice;
 import onepci.sysfs.SriovRole;
 
@@ -19,8 +20,10 @@ import onepci.sysfs.SriovRole;
  *
  * @param gpuModels the model of each NVIDIA GPU, in address order
  * @param iommuGroups the number of IOMMU groups; -1 when the folder is missing, -2 when it cannot be listed
+ * @param board on a host with NVSwitches (an HGX board), its GPUs per NUMA node, its NVSwitches and
+ *     their 64-bit BARs' total, which a VM given all of them must map
  */
-public record HostSummary(List<String> gpuModels, int iommuGroups, Path iommuGroupsDir) {
+public record HostSummary(List<String> gpuModels, int iommuGroups, Path iommuGroupsDir, Optional<String> board) {
 
   public HostSummary {
     gpuModels = List.copyOf(gpuModels);
@@ -42,7 +45,40 @@ public record HostSummary(List<String> gpuModels, int iommuGroups, Path iommuGro
     Path dir = host.paths().iommuGroups();
     String[] groups = dir.toFile().list();
     int count = groups != null ? groups.length : Files.isDirectory(dir) ? -2 : -1;
-    return new HostSummary(models, count, dir);
+    return new HostSummary(models, count, dir, board(host, gpus));
+  }
+
+  /** {@code 8 GPUs (4 on NUMA node 0, 4 on NUMA node 1), 4 NVSwitches, 64-bit BARs 1049088 MiB}; empty without NVSwitches. */
+  private static Optional<String> board(HostState host, List<PciDevice> gpus) {
+    List<PciDevice> switches = host.devices().stream().filter(HostState.Examined::isNvSwitch).map(HostState.Examined::device).toList();
+    if (switches.isEmpty()) {
+      return Optional.empty();
+    }
+    Map<String, Integer> perNode = new java.util.TreeMap<>();
+    for (PciDevice d : gpus) {
+      perNode.merge(d.numaNode().isPresent() ? "NUMA node " + d.numaNode().getAsInt() : "no NUMA node", 1, Integer::sum);
+    }
+    List<String> nodes = new ArrayList<>();
+    perNode.forEach((node, n) -> nodes.add(n + " on " + node));
+    long bars = 0;
+    List<String> unreadable = new ArrayList<>();
+    for (PciDevice d : concat(gpus, switches)) {
+      try {
+        bars += PciBar.total64(host.reader().attribute(d.address(), "resource").orElseThrow(() -> new IllegalArgumentException("missing")));
+      } catch (IllegalArgumentException e) {
+        unreadable.add(d.address().toString());
+      }
+    }
+    return Optional.of(
+        gpus.size() + (gpus.size() == 1 ? " GPU" : " GPUs") + (nodes.isEmpty() ? "" : " (" + String.join(", ", nodes) + ")") + ", "
+            + switches.size() + (switches.size() == 1 ? " NVSwitch" : " NVSwitches") + ", 64-bit BARs " + (bars >> 20) + " MiB"
+            + (unreadable.isEmpty() ? "" : " (without " + String.join(", ", unreadable) + ": no readable resource file)"));
+  }
+
+  private static List<PciDevice> concat(List<PciDevice> a, List<PciDevice> b) {
+    List<PciDevice> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
   }
 
   private static PciNames names(HostState host, List<PciDevice> gpus) {

@@ -25,6 +25,7 @@ public final class JsonReport {
     }
     sb.append("],");
     field(sb, "iommu", summary.iommu()).append(",\"iommu_groups\":").append(Math.max(0, summary.iommuGroups()));
+    summary.board().ifPresent(b -> field(sb.append(','), "board", b));
     return sb.append("}}\n").toString();
   }
 

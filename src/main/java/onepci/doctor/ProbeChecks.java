@@ -31,6 +31,12 @@ final class ProbeChecks implements CheckGroup {
     return List.of(filter(host), stock(host), java(host));
   }
 
+  /** Without the filter check: what the filter offers is what readiness judges, not a fault of the host. */
+  @Override
+  public List<Check> forReadiness(HostState host) {
+    return List.of(stock(host), java(host));
+  }
+
   private static Check filter(HostState host) {
     HostState.ProbeConfig config = host.config();
     if (config.unreadable()) {

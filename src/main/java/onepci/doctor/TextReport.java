@@ -16,9 +16,9 @@ public final class TextReport {
 
   private TextReport() {}
 
-  /** The report with the host's summary on its first line. */
+  /** The report with the host's summary on its first line (and an HGX board's on the second). */
   public static String render(HostSummary summary, List<Check> checks, boolean colour) {
-    return "host: " + summary.text() + "\n\n" + render(checks, colour);
+    return "host: " + summary.text() + "\n" + summary.board().map(b -> "board: " + b + "\n").orElse("") + "\n" + render(checks, colour);
   }
 
   /** The table and the count, without the summary. */

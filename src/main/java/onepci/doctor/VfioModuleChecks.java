@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * The guide's "Ensure vfio-pci module is loaded on boot": loaded now (a warning only when one-pci's
@@ -30,6 +31,13 @@ final class VfioModuleChecks implements CheckGroup {
     if (all.toFile().list() == null) {
       return Check.warn(LOADED, Check.HOST, "cannot list " + all + ": whether vfio-pci is loaded is unknown", Fixes.asRoot());
     }
+    Optional<String> cannot = notLoadable(host);
+    if (cannot.isPresent()) {
+      return Check.fail(
+          LOADED, Check.HOST, "vfio-pci is not loaded (no " + module + ") and cannot be: " + cannot.get(),
+          "install the modules of the running kernel (Debian, Ubuntu: apt install linux-image-$(uname -r); RHEL-like: "
+              + "dnf install kernel-modules-$(uname -r)), or reboot into the kernel whose modules are installed");
+    }
     Path hook = host.paths().libvirtQemuHooks().resolve(LibvirtHookCheck.HOOK_NAME);
     if (host.hookInstalled()) {
       return Check.warn(
@@ -38,6 +46,33 @@ final class VfioModuleChecks implements CheckGroup {
           Fixes.modprobe());
     }
     return Check.fail(LOADED, Check.HOST, "vfio-pci is not loaded (no " + module + ") and no libvirt hook " + hook + " loads it", Fixes.modprobe());
+  }
+
+  /** A vfio-pci module file, as modules.dep and modules.builtin name it ({@code kernel/drivers/vfio/pci/vfio-pci.ko.xz}). */
+  private static final Pattern MODULE_FILE = Pattern.compile("(?m)(?:^|/)vfio-pci\\.ko(?:\\.[a-z0-9]+)?(?::|$)");
+
+  /**
+   * Why modprobe could not load vfio-pci for the running kernel: its modules folder is gone (a
+   * kernel upgrade removed it) or lists no vfio-pci; nothing when it can, or when that is unknown
+   * (the kernel release or modules.dep cannot be read).
+   */
+  private static Optional<String> notLoadable(HostState host) {
+    if (!(FileRead.of(host.paths().procKernelRelease()) instanceof FileRead.Text release)) {
+      return Optional.empty();
+    }
+    Path dir = host.paths().kernelModules(release.text().strip());
+    if (!Files.isDirectory(dir)) {
+      return Optional.of("no " + dir + ", the running kernel's modules (removed by a kernel upgrade?)");
+    }
+    Path dep = dir.resolve("modules.dep");
+    if (!(FileRead.of(dep) instanceof FileRead.Text deps)) {
+      return Optional.empty();
+    }
+    if (MODULE_FILE.matcher(deps.text()).find()
+        || FileRead.of(dir.resolve("modules.builtin")) instanceof FileRead.Text b && MODULE_FILE.matcher(b.text()).find()) {
+      return Optional.empty();
+    }
+    return Optional.of(dep + " lists no vfio-pci module for the running kernel");
   }
 
   private static Check boot(HostState host) {

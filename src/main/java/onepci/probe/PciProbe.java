@@ -55,6 +55,23 @@ public final class PciProbe {
    *     wrong, not just short (a name database that cannot be read is a warning)
    */
   public List<TemplateVector> run() throws IOException {
+    return report().vectors();
+  }
+
+  /**
+   * The vectors and the devices they were made from, in the same order.
+   *
+   * @param devices the devices offered, as this run read them (for readiness, which judges them)
+   */
+  public record Report(List<TemplateVector> vectors, List<PciDevice> devices) {
+    public Report {
+      vectors = List.copyOf(vectors);
+      devices = List.copyOf(devices);
+    }
+  }
+
+  /** Runs the probe; as {@link #run}, with the devices offered. */
+  public Report report() throws IOException {
     Offer.Offered offered = new Offer(reader, conf, this.names, warn).select();
     PciNames names = offered.names();
     IfnameResolver ifnames = new IfnameResolver(reader.paths(), warn);
@@ -62,7 +79,7 @@ public final class PciProbe {
     for (PciDevice d : offered.devices()) {
       out.add(vector(d, names, names.device(d.vendor(), d.device()), ifnames));
     }
-    return out;
+    return new Report(out, offered.devices());
   }
 
   private TemplateVector vector(PciDevice d, PciNames names, String deviceName, IfnameResolver ifnames) {

@@ -119,6 +119,16 @@ public record HostPaths(Path root) {
     return root.resolve("proc/modules");
   }
 
+  /** The running kernel's release ({@code uname -r}). */
+  public Path procKernelRelease() {
+    return root.resolve("proc/sys/kernel/osrelease");
+  }
+
+  /** The modules of kernel {@code release}: {@code modules.dep} and {@code modules.builtin} list them. */
+  public Path kernelModules(String release) {
+    return root.resolve("lib/modules").resolve(release);
+  }
+
   public Path proc() {
     return root.resolve("proc");
   }

@@ -35,6 +35,22 @@ public record PciBar(int index, long start, long end, long flags) {
   }
 
   /**
+   * The total size of the 64-bit memory BARs in the text of a {@code resource} file: what a guest
+   * firmware's 64-bit MMIO window must hold for the device.
+   *
+   * @throws IllegalArgumentException naming the line that is not three hex numbers
+   */
+  public static long total64(String resource) {
+    long total = 0;
+    for (PciBar b : parse(resource)) {
+      if (b.isMemory() && b.is64Bit()) {
+        total += b.size();
+      }
+    }
+    return total;
+  }
+
+  /**
    * The six BARs that are in use, from the text of a {@code resource} file.
    *
    * @throws IllegalArgumentException naming the line that is not three hex numbers

@@ -107,18 +107,11 @@ public record DevicePlacement(PciDevice device, CpuList cpus, String cpuSource, 
   }
 
   private static long bar64(SysfsReader reader, PciAddress address) {
-    String resource = reader.attribute(address, "resource").orElse("");
-    long total = 0;
     try {
-      for (PciBar b : PciBar.parse(resource)) {
-        if (b.isMemory() && b.is64Bit()) {
-          total += b.size();
-        }
-      }
+      return PciBar.total64(reader.attribute(address, "resource").orElse(""));
     } catch (IllegalArgumentException e) {
       return 0;
     }
-    return total;
   }
 
   public OptionalInt numaNode() {

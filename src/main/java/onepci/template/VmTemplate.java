@@ -69,16 +69,7 @@ public record VmTemplate(DevicePlacement placement, int vcpu, int memoryMb, Opti
     sb.append("# VM template for PCI device ").append(address).append(" (").append(id).append("), written by one-pci template\n");
     sb.append("# as NVIDIA's GPU passthrough guide recommends. Add DISK, NIC and CONTEXT, then:\n");
     sb.append("#   onetemplate create <this file>\n");
-    if (pin == PinPolicy.CORE) {
-      sb.append("# PIN_POLICY = \"CORE\" pins each vCPU to a whole core. A VM with a PIN_POLICY gets\n");
-      sb.append("# (PIN_POLICY = PINNED) in its AUTOMATIC_REQUIREMENTS: it stays PENDING until a host has\n");
-      sb.append("# PIN_POLICY = \"PINNED\" in its template (onehost update <host>), and a PINNED host then\n");
-      sb.append("# takes only pinned VMs (every other VM gets !(PIN_POLICY = PINNED)). Unpinned: --pin none.\n");
-    } else {
-      sb.append("# No PIN_POLICY (--pin none): OpenNebula adds !(PIN_POLICY = PINNED) to this VM's\n");
-      sb.append("# AUTOMATIC_REQUIREMENTS, so it runs only on hosts that are not PINNED, and its vCPUs float\n");
-      sb.append("# over all the host's CPUs rather than the device's NUMA node.\n");
-    }
+    pinComment(sb, pin);
     if (p.cores() > 0) {
       sb.append("# ").append(node).append(": ").append(p.cores()).append(" cores (").append(p.cpus().count())
           .append(" CPUs) for ").append(p.sharers()).append(p.sharers() == 1 ? " device " : " devices ").append(id)
@@ -94,8 +85,7 @@ public record VmTemplate(DevicePlacement placement, int vcpu, int memoryMb, Opti
     single(sb, "VCPU", Integer.toString(vcpu));
     single(sb, "MEMORY", Integer.toString(memoryMb));
     List<TemplateVector> vectors = new ArrayList<>();
-    vectors.add(new TemplateVector.Builder("OS").add("ARCH", "x86_64").add("FIRMWARE", "UEFI").add("MACHINE", "q35").build());
-    vectors.add(new TemplateVector.Builder("CPU_MODEL").add("MODEL", "host-passthrough").build());
+    machine(vectors);
     // OpenNebula wants SOCKETS, CORES and THREADS of an unpinned TOPOLOGY, multiplying to VCPU
     TemplateVector.Builder topology = new TemplateVector.Builder("TOPOLOGY");
     if (pin == PinPolicy.CORE) {
@@ -103,21 +93,43 @@ public record VmTemplate(DevicePlacement placement, int vcpu, int memoryMb, Opti
     }
     vectors.add(topology.add("SOCKETS", "1").add("CORES", Integer.toString(vcpu)).add("THREADS", "1").build());
     vectors.add(new TemplateVector.Builder("PCI").add("SHORT_ADDRESS", p.device().address().shortAddress()).build());
-    if (mmio64Mb.isPresent()) {
-      vectors.add(
-          new TemplateVector.Builder("RAW")
-              .add("TYPE", "kvm")
-              .add("DATA", "<qemu:commandline><qemu:arg value='-fw_cfg'/><qemu:arg value='name=opt/ovmf/X-PciMmio64Mb,string="
-                  + mmio64Mb.getAsLong() + "'/></qemu:commandline>")
-              .build());
-    }
+    mmio64Mb.ifPresent(mb -> vectors.add(raw(mb)));
     for (TemplateVector v : vectors) {
       sb.append(v.format());
     }
     return sb.toString();
   }
 
-  private static void single(StringBuilder sb, String name, String value) {
+  /** What OpenNebula does with the template's PIN_POLICY, as comment lines. */
+  static void pinComment(StringBuilder sb, PinPolicy pin) {
+    if (pin == PinPolicy.CORE) {
+      sb.append("# PIN_POLICY = \"CORE\" pins each vCPU to a whole core. A VM with a PIN_POLICY gets\n");
+      sb.append("# (PIN_POLICY = PINNED) in its AUTOMATIC_REQUIREMENTS: it stays PENDING until a host has\n");
+      sb.append("# PIN_POLICY = \"PINNED\" in its template (onehost update <host>), and a PINNED host then\n");
+      sb.append("# takes only pinned VMs (every other VM gets !(PIN_POLICY = PINNED)). Unpinned: --pin none.\n");
+    } else {
+      sb.append("# No PIN_POLICY (--pin none): OpenNebula adds !(PIN_POLICY = PINNED) to this VM's\n");
+      sb.append("# AUTOMATIC_REQUIREMENTS, so it runs only on hosts that are not PINNED, and its vCPUs float\n");
+      sb.append("# over all the host's CPUs rather than the device's NUMA node.\n");
+    }
+  }
+
+  /** The guide's machine: UEFI firmware, q35, the host's CPU model. */
+  static void machine(List<TemplateVector> vectors) {
+    vectors.add(new TemplateVector.Builder("OS").add("ARCH", "x86_64").add("FIRMWARE", "UEFI").add("MACHINE", "q35").build());
+    vectors.add(new TemplateVector.Builder("CPU_MODEL").add("MODEL", "host-passthrough").build());
+  }
+
+  /** The RAW that asks OVMF for a 64-bit PCI MMIO window of {@code mb} MiB (its fw_cfg knob X-PciMmio64Mb). */
+  static TemplateVector raw(long mb) {
+    return new TemplateVector.Builder("RAW")
+        .add("TYPE", "kvm")
+        .add("DATA", "<qemu:commandline><qemu:arg value='-fw_cfg'/><qemu:arg value='name=opt/ovmf/X-PciMmio64Mb,string="
+            + mb + "'/></qemu:commandline>")
+        .build();
+  }
+
+  static void single(StringBuilder sb, String name, String value) {
     sb.append(name).append(" = \"").append(TemplateEscaper.escape(value)).append("\"\n");
   }
 }

@@ -137,7 +137,13 @@ public final class Planner {
 
     /** The refusals about the device itself (not about its group siblings). */
     public List<Refusal> refusalsOf(PciAddress device) {
-      return refusals.stream().filter(r -> r.device().equals(device)).toList();
+      List<Refusal> out = new ArrayList<>();
+      for (Refusal r : refusals) {
+        if (r.device().equals(device)) {
+          out.add(r);
+        }
+      }
+      return out;
     }
   }
 

@@ -43,7 +43,7 @@ class CliConventionsTest {
           + " [--write-timeout SECONDS] [--lock-timeout SECONDS]\n"
           + "  one-pci vfio status [--sysfs-root DIR]\n"
           + "  one-pci doctor [--json] [--sysfs-root DIR] [--config FILE]\n"
-          + "  one-pci template ADDRESS [--sysfs-root DIR] [--vcpu N] [--memory MB] [--pin core|none]\n"
+          + "  one-pci template ADDRESS...|--board [--sysfs-root DIR] [--config FILE] [--vcpu N] [--memory MB] [--pin core|none]\n"
           + "\n"
           + "one-pci COMMAND --help describes a command and its options; one-pci --version prints the version.\n";
 
@@ -57,8 +57,8 @@ class CliConventionsTest {
         Arguments.of(
             "doctor", "usage: one-pci doctor [--json] [--sysfs-root DIR] [--config FILE]", List.of("--json", "--sysfs-root DIR", "--config FILE")),
         Arguments.of(
-            "template", "usage: one-pci template ADDRESS [--sysfs-root DIR] [--vcpu N] [--memory MB] [--pin core|none]",
-            List.of("--sysfs-root DIR", "--vcpu N", "--memory MB", "--pin core|none")),
+            "template", "usage: one-pci template ADDRESS...|--board [--sysfs-root DIR] [--config FILE] [--vcpu N] [--memory MB] [--pin core|none]",
+            List.of("--board", "--sysfs-root DIR", "--config FILE", "--vcpu N", "--memory MB", "--pin core|none")),
         Arguments.of("vfio prepare", "usage: one-pci vfio prepare" + vfioUsage, vfio),
         Arguments.of("vfio release", "usage: one-pci vfio release" + vfioUsage, vfio),
         Arguments.of("vfio status", "usage: one-pci vfio status [--sysfs-root DIR]", List.of("--sysfs-root DIR")));
@@ -121,7 +121,7 @@ class CliConventionsTest {
       Cli.Result r = Cli.run("template", "--vcpu", "4", "--help");
 
       assertThat(r.status()).isZero();
-      assertThat(r.out()).startsWith("usage: one-pci template ADDRESS ");
+      assertThat(r.out()).startsWith("usage: one-pci template ADDRESS...|--board ");
       assertThat(r.err()).isEmpty();
     }
 

@@ -246,6 +246,6 @@ class DoctorCommandTest {
 
     assertThat(r.out())
         .contains("  one-pci doctor [--json] [--sysfs-root DIR] [--config FILE]\n")
-        .contains("  one-pci template ADDRESS [--sysfs-root DIR] [--vcpu N] [--memory MB] [--pin core|none]\n");
+        .contains("  one-pci template ADDRESS...|--board [--sysfs-root DIR] [--config FILE] [--vcpu N] [--memory MB] [--pin core|none]\n");
   }
 }

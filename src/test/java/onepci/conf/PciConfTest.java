@@ -82,7 +82,7 @@ class PciConfTest {
   void unknownKeysAreWarnedAboutNotFatal() throws Exception {
     PciConf c = parse(":filter: '10de:*'\n:filters: '15b3:*'\n");
 
-    assertThat(c.warnings()).containsExactly(FILE + ": line 2: unknown key ':filters' ignored (known: :filter, :short_address, :device_name, :nvidia_vendors)");
+    assertThat(c.warnings()).containsExactly(FILE + ": line 2: unknown key ':filters' ignored (known: :filter, :short_address, :device_name, :nvidia_vendors, :passthrough_readiness)");
   }
 
   @Test

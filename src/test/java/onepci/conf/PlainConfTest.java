@@ -41,6 +41,8 @@ class PlainConfTest {
         ":filter: '10de:*'\n:filter: '15b3:*'\n",
         ":filter:\t'10de:*'\t# tabs around the value\n",
         "\uFEFF:filter: '10de:*'\n",
+        ":filter: '10de:*'\n:passthrough_readiness: false\n",
+        ":filter: yes\n:passthrough_readiness: Off   # YAML's false\n",
       })
   void readsAsSnakeYamlDoes(String text) throws Exception {
     Map<String, ConfValue> plain = PlainConf.parse(text);
@@ -70,8 +72,8 @@ class PlainConfTest {
         ":filter: 0:0\n",
         ":filter: 0300\n",
         ":short_address: [07:00.0]\n",
-        ":filter: yes\n",
         ":filter: 10de:\n",
+        ":passthrough_readiness: [false]\n",
         ":filter:\n  - '10de:*'\n   - '15b3:*'\n",
         ":filter:\n  - 10de:*\n   - 15b3:*\n",
         ":filter:\n  - '10de:*'\n - '15b3:*'\n",

@@ -104,6 +104,9 @@ class PsychParityTest {
     TABLE.put("single-quote-escape.conf", same());
     TABLE.put("unicode-comment.conf", same());
     TABLE.put("unknown-key.conf", same());
+    TABLE.put("readiness-off.conf", same());
+    TABLE.put("readiness-no.conf", same());
+    TABLE.put("readiness-on.conf", same());
 
     TABLE.put("block-list-one-too-far-quoted.conf",
         bothReject("line 3, column 4: not valid YAML: expected <block end>, but found '<block sequence start>' (while parsing a block collection that starts on line 2)"));
@@ -169,6 +172,9 @@ class PsychParityTest {
         "the stock probe uses :filter and ignores filter; one-pci reads both spellings (OpenNebula contract), so two of them are ambiguous",
         "line 2: 'filter' is given twice (as ':filter' and 'filter'); keep one"));
 
+    TABLE.put("readiness-quoted.conf", onlyWeReject(
+        "pci.rb never reads :passthrough_readiness:; one-pci refuses the text 'false' rather than guess whether it means off",
+        "line 2: :passthrough_readiness: must be true or false (unquoted), found 'false'"));
     TABLE.put("colonless-keys.conf", weRead(
         "OpenNebula contract: keys without the leading colon are accepted; the stock probe ignores them (its defaults apply)",
         "filter \"10de:*\"\nshort_address \"e1:00.0\"\nnvidia_vendors \"10de\""));
@@ -278,6 +284,9 @@ class PsychParityTest {
     c.shortAddresses().forEach(a -> lines.add("short_address " + quoted(a.shortAddress())));
     c.deviceNames().forEach(p -> lines.add("device_name " + quoted(p.pattern())));
     c.nvidiaVendors().forEach(v -> lines.add("nvidia_vendors " + quoted(String.format("%04x", v))));
+    if (!c.readiness()) {
+      lines.add("passthrough_readiness false");
+    }
     return String.join("\n", lines);
   }
 

@@ -97,6 +97,7 @@ class OfferRuleTest {
     assertThat(checks).extracting(Check::fix).doesNotContain("driverctl set-override " + PF + " vfio-pci");
     assertThat(checks).filteredOn(c -> c.name().equals("driver")).extracting(Check::subject, Check::status)
         .containsExactly(
+            tuple("0000:05:00.0", Status.WARN), // and NVSwitches (on nvidia-nvswitch here), whatever the filter
             tuple(HealthyH100Host.NIC, Status.WARN),
             tuple("0000:c1:00.1", Status.WARN),
             tuple("0000:c1:00.2", Status.WARN),

@@ -38,7 +38,10 @@ class HostInstallIT {
   /** The commands install.sh runs: a PATH holding only these (as small wrappers) has no Java. */
   static final List<String> TOOLS =
       List.of("awk", "basename", "cat", "chmod", "chown", "cksum", "cmp", "cp", "dirname", "find", "grep", "head", "id", "ls",
-          "mkdir", "mktemp", "mv", "od", "readlink", "rm", "rmdir", "sed", "stat", "tail", "tr", "wc");
+          "mkdir", "mktemp", "mv", "od", "readlink", "rm", "rmdir", "sed", "stat", "tail", "touch", "tr", "wc");
+  /** The Java install.sh is given (JAVA_HOME): this JVM's, and the class-data archive named for its build. */
+  static final String JAVA_HOME = System.getProperty("java.home");
+  static final String CDS = "usr/lib/one-pci/" + HookArchiveIT.archiveName(Path.of(JAVA_HOME));
 
   @TempDir Path tmp;
   Path root;
@@ -66,7 +69,7 @@ class HostInstallIT {
   }
 
   Run host(String... more) {
-    return InstallScript.repo().run(args(more));
+    return InstallScript.repo().env("JAVA_HOME", JAVA_HOME).run(args(more));
   }
 
   String[] args(String... more) {
@@ -91,11 +94,12 @@ class HostInstallIT {
         .isEqualTo(
             "add " + r("usr/lib/one-pci/one-pci.jar") + " (mode 644" + owner + ")\n"
                 + "add " + r("usr/lib/one-pci/java.sh") + " (mode 644" + owner + ")\n"
+                + "add " + r(CDS) + " (mode 644" + owner + ")\n"
                 + "add " + r("usr/sbin/one-pci") + " (mode 755" + owner + ")\n"
                 + "add " + r("etc/libvirt/hooks/qemu.d/one-pci") + " (mode 755" + owner + ")\n"
                 + "replace " + r("etc/udev/rules.d/99-one-pci-vfio.rules") + " (mode 644" + owner + ")\n"
                 + "add " + r("etc/modules-load.d/one-pci-vfio.conf") + " (mode 644" + owner + ")\n"
-                + "one-pci installed in " + root + ": 6 change(s), recorded in " + r("var/lib/one-pci/install") + " for --uninstall\n"
+                + "one-pci installed in " + root + ": 7 change(s), recorded in " + r("var/lib/one-pci/install") + " for --uninstall\n"
                 + NEXT);
     // the jar, the Java rule and the command: root's (0:0 when the test runs as root), with their modes and bytes
     Map<String, String> tree = TreeSnapshot.of(root);
@@ -103,6 +107,7 @@ class HostInstallIT {
     assertThat(tree).containsEntry("usr/lib/one-pci", "dir rwxr-xr-x " + me)
         .containsEntry("usr/lib/one-pci/one-pci.jar", "file rw-r--r-- " + me + " " + sha256(JAR))
         .containsEntry("usr/lib/one-pci/java.sh", "file rw-r--r-- " + me + " " + sha256(JAVA_SH))
+        .hasEntrySatisfying(CDS, v -> assertThat(v).startsWith("file rw-r--r-- " + me + " "))
         .containsEntry("usr/sbin/one-pci", "file rwxr-xr-x " + me + " " + sha256(COMMAND))
         .containsEntry("etc/libvirt/hooks/qemu.d/one-pci", "file rwxr-xr-x " + me + " " + sha256(HOOK));
     Path hook = root.resolve("etc/libvirt/hooks/qemu.d/one-pci");
@@ -162,6 +167,7 @@ class HostInstallIT {
                 + "restore " + r("etc/udev/rules.d/99-one-pci-vfio.rules") + "\n"
                 + "remove " + r("etc/libvirt/hooks/qemu.d/one-pci") + "\n"
                 + "remove " + r("usr/sbin/one-pci") + "\n"
+                + "remove " + r(CDS) + "\n"
                 + "remove " + r("usr/lib/one-pci/java.sh") + "\n"
                 + "remove " + r("usr/lib/one-pci/one-pci.jar") + "\n"
                 + "remove folder " + r("etc/modules-load.d") + "\n"
@@ -198,11 +204,12 @@ class HostInstallIT {
         .isEqualTo(
             "would add " + r("usr/lib/one-pci/one-pci.jar") + " (mode 644" + owner + ")\n"
                 + "would add " + r("usr/lib/one-pci/java.sh") + " (mode 644" + owner + ")\n"
+                + "would add " + r(CDS) + " (mode 644" + owner + ") made by " + JAVA_HOME + "/bin/java\n"
                 + "would add " + r("usr/sbin/one-pci") + " (mode 755" + owner + ")\n"
                 + "would add " + r("etc/libvirt/hooks/qemu.d/one-pci") + " (mode 755" + owner + ")\n"
                 + "would replace " + r("etc/udev/rules.d/99-one-pci-vfio.rules") + " (mode 644" + owner + ")\n"
                 + "would add " + r("etc/modules-load.d/one-pci-vfio.conf") + " (mode 644" + owner + ")\n"
-                + "dry run: 6 change(s) would be made; nothing was changed\n");
+                + "dry run: 7 change(s) would be made; nothing was changed\n");
     assertThat(TreeSnapshot.withTimes(root)).isEqualTo(pristine);
   }
 
@@ -219,11 +226,11 @@ class HostInstallIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"jar", "java", "command", "hook", "udev", "modules", "commit"})
+  @ValueSource(strings = {"jar", "java", "cds", "command", "hook", "udev", "modules", "commit"})
   void aRunThatFailsHalfWayUndoesItsChanges(String step) throws Exception {
     Map<String, String> pristine = TreeSnapshot.withTimes(root);
 
-    Run run = InstallScript.repo().env("ONE_PCI_INSTALL_FAIL_AT", step).run(args());
+    Run run = InstallScript.repo().env("JAVA_HOME", JAVA_HOME).env("ONE_PCI_INSTALL_FAIL_AT", step).run(args());
 
     assertThat(run.status()).isEqualTo(1);
     assertThat(run.err())
@@ -321,7 +328,9 @@ class HostInstallIT {
     Run run = command("probe", "--filter", "*:*", "--sysfs-root", tmp.resolve("sysfs").toString());
 
     assertThat(run.status()).as(run.err()).isZero();
-    assertThat(run.out() + run.err()).isEmpty();
+    // no device: no PCI vector, and readiness says so
+    assertThat(run.err()).isEmpty();
+    assertThat(run.out()).startsWith("PCI_PASSTHROUGH = \"NONE\"\n").doesNotContain("PCI = [");
     assertThat(sysfs).isEmptyDirectory();
     // without the installed jar it says so, though the synced copy is there
     Files.delete(root.resolve("usr/lib/one-pci/one-pci.jar"));

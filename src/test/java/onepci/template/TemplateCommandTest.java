@@ -126,7 +126,7 @@ class TemplateCommandTest {
     assertThat(r.err())
         .isEqualTo(
             "one-pci template: --pin takes core or none, not 'thread'\n"
-                + "usage: one-pci template ADDRESS [--sysfs-root DIR] [--vcpu N] [--memory MB] [--pin core|none]\n");
+                + "usage: one-pci template ADDRESS...|--board [--sysfs-root DIR] [--config FILE] [--vcpu N] [--memory MB] [--pin core|none]\n");
   }
 
   @Test
@@ -175,7 +175,7 @@ class TemplateCommandTest {
 
     assertThat(r.status()).isZero();
     assertThat(OneTemplate.parse(r.out())).extracting(OneTemplate.Attr::name)
-        .containsExactly("NAME", "CPU", "VCPU", "MEMORY", "OS", "CPU_MODEL", "TOPOLOGY", "PCI");
+        .containsExactly("NAME", "CPU", "VCPU", "MEMORY", "OS", "CPU_MODEL", "TOPOLOGY", "PCI", "SCHED_REQUIREMENTS");
     assertThat(single(r.out(), "PCI")).containsEntry("SHORT_ADDRESS", "3b:00.0");
     assertThat(value(r.out(), "VCPU")).isEqualTo("8");
   }
@@ -230,7 +230,11 @@ class TemplateCommandTest {
     Cli.Result zero = Cli.run("template", HealthyH100Host.GPU, "--vcpu", "0");
     assertThat(zero.status()).isEqualTo(64);
     assertThat(zero.err()).startsWith("one-pci template: --vcpu needs a whole number above 0, not '0'\n");
-    assertThat(Cli.run("template", HealthyH100Host.GPU, "e2:00.0").err()).startsWith("one-pci template: unexpected argument 'e2:00.0'\n");
+    Cli.Result both = Cli.run("template", "--board", "e2:00.0");
+    assertThat(both.status()).isEqualTo(64);
+    assertThat(both.err())
+        .startsWith("one-pci template: --board takes no ADDRESS: it takes every NVIDIA GPU the probe offers and every NVSwitch\n");
+    assertThat(Cli.run("template", HealthyH100Host.GPU, "--bored").err()).startsWith("one-pci template: unknown option --bored");
   }
 
   @Test
@@ -244,5 +248,18 @@ class TemplateCommandTest {
     // a guest without NUMA nodes or topology files: its 16 local CPUs count as 16 cores
     assertThat(value(r.out(), "VCPU")).isEqualTo("16");
     assertThat(single(r.out(), "PCI")).containsEntry("SHORT_ADDRESS", "00:06.0");
+  }
+
+  @Test
+  void theVmWaitsForAReadyHostUnlessAnyHostWillDo() {
+    Cli.Result ready = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root);
+    Cli.Result any = Cli.run("template", HealthyH100Host.GPU, "--sysfs-root", root, "--any-host");
+
+    assertThat(ready.status()).isZero();
+    assertThat(value(ready.out(), "SCHED_REQUIREMENTS")).isEqualTo("PCI_PASSTHROUGH = READY");
+    assertThat(ready.out()).endsWith("]\nSCHED_REQUIREMENTS = \"PCI_PASSTHROUGH = READY\"\n");
+    assertThat(any.status()).isZero();
+    assertThat(OneTemplate.parse(any.out())).extracting(OneTemplate.Attr::name).doesNotContain("SCHED_REQUIREMENTS");
+    assertThat(any.out() + "SCHED_REQUIREMENTS = \"PCI_PASSTHROUGH = READY\"\n").isEqualTo(ready.out());
   }
 }

@@ -82,9 +82,20 @@ public final class HealthyH100Host {
     s.write("etc/driverctl.d/pci-" + GPU, "vfio-pci\n");
     FakeSysfs.Device nic = s.device(NIC).id(0x15b3, 0x101d, 0x020000).numa(0).localCpus("0-7,16-23").iommuGroup(40).driver("mlx5_core");
 
+    devVfio(s, GROUP);
+    software(s);
+    return new HealthyH100Host(s, port, gpu, nic);
+  }
+
+  /**
+   * What the guide and one-pci's installer leave on a host, for every fixture host: vfio-pci
+   * loaded and listed for boot, the udev rule, the synced remotes with one-pci's probe and
+   * {@code :filter: '10de:*'}, Java 17, the libvirt hook with the probe's jar, Debian 12,
+   * driverctl.
+   */
+  static void software(FakeSysfs s) {
     s.write("sys/module/vfio_pci/initstate", "live\n");
     s.write("etc/modules-load.d/one-pci-vfio.conf", "vfio-pci\n");
-    devVfio(s, GROUP);
     s.write("etc/udev/rules.d/99-one-pci-vfio.rules", "SUBSYSTEM==\"vfio\", GROUP=\"kvm\", MODE=\"0666\"\n");
 
     s.write("var/tmp/one/etc/im/kvm-probes.d/pci.conf", ":filter: '10de:*'\n:short_address: []\n:device_name: []\n");
@@ -97,7 +108,6 @@ public final class HealthyH100Host {
     s.file("etc/libvirt/hooks/qemu.d/one-pci", "#!/bin/sh\nexit 0\n", "rwxr-xr-x");
     s.write("etc/os-release", "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\nID=debian\n");
     s.file("usr/sbin/driverctl", "#!/bin/sh\n", "rwxr-xr-x");
-    return new HealthyH100Host(s, port, gpu, nic);
   }
 
   /** An H100 SXM5 below {@code port}, healthy but for its driver: the caller binds it. */
@@ -133,7 +143,7 @@ public final class HealthyH100Host {
    * What the vfio engine reads to know what the host runs on: / on a SATA disk and the default
    * route on an interface, neither of them among the PCI functions of the fixture; no swap.
    */
-  private static void hostTables(FakeSysfs s) {
+  static void hostTables(FakeSysfs s) {
     s.write("proc/self/mounts", "/dev/sda1 / ext4 rw,relatime 0 0\nproc /proc proc rw,nosuid 0 0\n");
     s.write("proc/self/mountinfo",
         "21 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n22 21 0:22 / /proc rw,nosuid shared:2 - proc proc rw\n");
