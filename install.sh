@@ -1,7 +1,8 @@
 #!/bin/sh
 # install.sh: puts one-pci on an OpenNebula front-end or on a KVM host, and takes it off again.
 #
-#   ./install.sh [--remotes DIR] [--dry-run] [--force] [--uninstall]   front-end (DIR: /var/lib/one/remotes)
+#   ./install.sh [--remotes DIR] [--bin DIR] [--dry-run] [--force] [--uninstall]   front-end, as root
+#     (--remotes: /var/lib/one/remotes; --bin: where the one-pci command goes, /usr/bin)
 #   ./install.sh --host [--root DIR] [--jar FILE] [--dry-run] [--force] [--uninstall]   KVM host, as root
 #
 # --force: install although the probe rejects the resulting pci.conf (front-end); uninstall
@@ -9,7 +10,9 @@
 #
 # Front-end: the launcher and the jar go into DIR/im/kvm-probes.d/host/system/, the stock pci.rb
 # moves to DIR/im/kvm-probes.d/host/one-pci-stock/ (not executable: the launcher's fallback), the
-# site's DIR/etc/im/kvm-probes.d/pci.conf is kept and only gets the keys it lacks.
+# site's DIR/etc/im/kvm-probes.d/pci.conf is kept and only gets the keys it lacks; the front-end's
+# one-pci command (frontend/one-pci, with host/java.sh copied in) goes to /usr/bin, root's, and runs
+# that jar as whoever types it.
 # Host: a root-owned copy of the jar and of host/java.sh (where Java is, which JVM flags) in
 # /usr/lib/one-pci/, the only jar the hook runs (from the checkout's build, or --jar FILE), with a
 # class-data archive of it made there by the Java java.sh finds (host/java.sh says how); the
@@ -25,7 +28,7 @@
 # Environment: ONE_PCI_OWNER (user:group for the front-end files; default oneadmin:oneadmin when
 # that user exists and this runs as root), ONE_PCI_JVM_DIRS (folders holding JVMs, default
 # /usr/lib/jvm), ONE_PCI_INSTALL_FAIL_AT=<step> (tests: fail just before that step; steps are
-# build launcher jar stock conf (front-end), build jar java cds command hook udev modules (host), commit,
+# build launcher jar stock conf command (front-end), build jar java cds command hook udev modules (host), commit,
 # and restore:<path> when uninstalling;
 # <step>:kill dies there without undoing anything, and the next run undoes it first).
 # "a && b || fail" below means: fail when a or b fails, as written.
@@ -49,12 +52,13 @@ COMMAND=usr/sbin/one-pci
 
 MODE=frontend ACTION=install DRY=0 LOCKED=0 FORCE=0
 REMOTES=/var/lib/one/remotes REMOTES_GIVEN=0 ROOT=/ ROOT_GIVEN=0 JAR_FILE=
+BIN=/usr/bin BIN_GIVEN=0
 
 say() { printf '%s\n' "$*"; }
 err() { printf '%s: %s\n' "$PROG" "$*" >&2; }
 
 usage() {
-    say "usage: $PROG [--remotes DIR] [--dry-run] [--force] [--uninstall]        (front-end)"
+    say "usage: $PROG [--remotes DIR] [--bin DIR] [--dry-run] [--force] [--uninstall]   (front-end, as root)"
     say "       $PROG --host [--root DIR] [--jar FILE] [--dry-run] [--force] [--uninstall]   (KVM host, as root)"
 }
 
@@ -78,6 +82,10 @@ parse_args() {
                 [ $# -ge 2 ] || usage_error "--root needs a folder"
                 ROOT=$2 ROOT_GIVEN=1
                 shift ;;
+            --bin)
+                [ $# -ge 2 ] || usage_error "--bin needs a folder"
+                BIN=$2 BIN_GIVEN=1
+                shift ;;
             --jar)
                 [ $# -ge 2 ] || usage_error "--jar needs a file"
                 JAR_FILE=$2
@@ -92,6 +100,9 @@ parse_args() {
     done
     if [ "$MODE" = host ] && [ "$REMOTES_GIVEN" = 1 ]; then
         usage_error "--remotes is for the front-end; a host install takes --root"
+    fi
+    if [ "$MODE" = host ] && [ "$BIN_GIVEN" = 1 ]; then
+        usage_error "--bin is for the front-end; a host install puts the command in ROOT/usr/sbin"
     fi
     if [ "$MODE" = frontend ] && [ "$ROOT_GIVEN" = 1 ]; then
         usage_error "--root goes with --host"
@@ -109,8 +120,10 @@ source_dir() {
     CDPATH='' cd -P -- "$(dirname -- "$self")" && pwd -P
 }
 
-# The absolute path of REL in the tree being installed into.
+# The absolute path of REL in the tree being installed into (an absolute REL, such as the
+# front-end's command, is outside that tree and stays as it is).
 target() {
+    case $1 in /*) printf '%s\n' "$1"; return ;; esac
     case $TREE in
         /) printf '/%s\n' "$1" ;;
         *) printf '%s/%s\n' "$TREE" "$1" ;;
@@ -444,6 +457,26 @@ step_jar() {
     put_file "$SRC/target/one-pci.jar" "$JAR" 644 "$OWNER"
 }
 
+# The front-end's one-pci command: frontend/one-pci with the remotes tree it runs the jar of and
+# host/java.sh (the Java rule) written in, owned by root (a folder on root's PATH).
+step_command_frontend() {
+    reach command || return 1
+    q=$(printf '%s' "$TREE" | sed "s/'/'\\\\''/g")
+    while IFS= read -r line; do
+        case $line in
+            'REMOTES='*) printf "REMOTES='%s'\n" "$q" ;;
+            '# @java.sh@'*) cat -- "$SRC/host/java.sh" ;;
+            *) printf '%s\n' "$line" ;;
+        esac
+    done < "$SRC/frontend/one-pci" > "$WORK/one-pci" || return 1
+    bin=$(cd -P -- "$BIN" 2>/dev/null && pwd -P) || bin=$BIN
+    owner=
+    ! is_root || owner=root:root
+    keep=$OWNER OWNER=$owner
+    put_file "$WORK/one-pci" "${bin%/}/one-pci" 755 "$owner"
+    set -- $? && OWNER=$keep && return "$1"
+}
+
 # The stock pci.rb leaves the probes folder (two probes would report the same devices) but is
 # kept, not executable, for the launcher's no-Java fallback and for --uninstall.
 step_stock() {
@@ -545,7 +578,9 @@ frontend_check() {
     RECORD=$(dirname -- "$TREE")/.one-pci-install/$(basename -- "$TREE")
     adopt_old_record || return 1
     OWNER=$(frontend_owner)
-    STEPS="step_build step_launcher step_jar step_stock step_conf step_check_conf"
+    [ "$ACTION" = uninstall ] || [ -f "$SRC/frontend/one-pci" ] || { err "$SRC/frontend/one-pci is missing from this checkout: nothing was installed; update the checkout (git pull) and run again"; return 1; }
+    case $BIN in /*) ;; *) BIN=$(pwd -P)/$BIN ;; esac
+    STEPS="step_build step_launcher step_jar step_stock step_conf step_check_conf step_command_frontend"
 }
 
 # Before one record per tree, one-pci kept a single record right in .one-pci-install/. The first
@@ -570,6 +605,7 @@ frontend_next() {
         say "next, on the front-end as oneadmin:"
         say "  onehost sync -f               pushes the probe to every host's /var/tmp/one"
         say "  onehost forceupdate <host>    runs the probes on <host> now (once per KVM host)"
+        say "  one-pci --help                the one-pci command here (runs the probe's jar as you; not as root)"
         say "and on each KVM host, as root, from this checkout: ./install.sh --host"
     else
         say "next, on the front-end as oneadmin: onehost sync -f, then onehost forceupdate <host> for each KVM host"
@@ -817,7 +853,7 @@ uninstall() {
     fi
     if [ "$MODE" = host ]; then release_held || return 1; fi
     if ! reverse "$STATE/manifest" | while read -r id rel; do undo_entry "$id" "$rel" || exit 1; done; then
-        err "uninstall stopped; still installed:$(awk -v t="${TREE%/}" '{ printf " %s/%s", t, $2 }' "$STATE/manifest") (record: $RECORD); fix the cause and run --uninstall again"
+        err "uninstall stopped; still installed:$(awk -v t="${TREE%/}" '{ p = $0; sub(/^[^ ]* /, "", p); if (p !~ /^\//) p = t "/" p; printf " %s", p }' "$STATE/manifest") (record: $RECORD); fix the cause and run --uninstall again"
         return 1
     fi
     remove_dirs "$STATE/dirs" || return 1

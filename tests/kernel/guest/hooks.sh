@@ -46,24 +46,14 @@ expect_eq "probe offering the pair and the AHCI controller $AHCI holding /mnt/di
     "PARTIAL $(short_of "$AHCI") :: passable $(short_of "$AHCI"): not passable, although the probe offers it to VMs (a VM given it would not start): holds $disk_dev, mounted on /mnt/disk" \
     "$(readiness "'$(short_of "$NIC1A")', '$(short_of "$NIC1B")', '$(short_of "$AHCI")'")"
 
-# hook DOMAIN OPERATION SUB-OPERATION ADDRESS...: runs the hook as libvirt does, XML on stdin.
-hook() {
-    _d=$1 _op=$2 _sub=$3
-    shift 3
-    domain_xml "$_d" "$@" | "$HOOK" "$_d" "$_op" "$_sub" -
-}
-
 # Fails unless the hook exits non-zero (a refusal).
 refused() { if hook "$@"; then fail "the hook exited 0: not refused"; fi; }
 
-override_of() { cat "/sys/bus/pci/devices/$1/driver_override"; }
-drivers() { for _a; do printf '%s ' "$(driver_of "$_a")"; done; }
 # Everything the kernel says about the devices that a refusal must leave as it was.
 snapshot() {
     for _a; do printf '%s=%s/%s ' "$_a" "$(driver_of "$_a")" "$(override_of "$_a")"; done
     for _j in "$STATE"/*.journal; do [ -e "$_j" ] && printf '%s ' "${_j##*/}"; done
 }
-journal_of() { cat "$STATE/$1.journal" 2>/dev/null || echo "(no journal)"; }
 is_char_dev() { [ -c "$1" ] || fail "$1 is not a character device"; }
 mode_of() { stat -c %a "$1"; }
 both_exit_0() {

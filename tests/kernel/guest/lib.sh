@@ -74,6 +74,18 @@ domain_xml() {
     printf '  </devices>\n</domain>\n'
 }
 
+# hook DOMAIN OPERATION SUB-OPERATION ADDRESS...: runs $HOOK as libvirt does, the XML on stdin.
+hook() {
+    _d=$1 _op=$2 _sub=$3
+    shift 3
+    domain_xml "$_d" "$@" | "$HOOK" "$_d" "$_op" "$_sub" -
+}
+
+override_of() { cat "/sys/bus/pci/devices/$1/driver_override"; }
+drivers() { for _a; do printf '%s ' "$(driver_of "$_a")"; done; }
+# The journal of domain $1 in the hook's state folder, or "(no journal)".
+journal_of() { cat "/run/one-pci/$1.journal" 2>/dev/null || echo "(no journal)"; }
+
 # doctor_says NAME STATUS: /tmp/doctor.json (doctor --json) has check NAME with STATUS.
 doctor_says() {
     grep -q "\"name\":\"$1\",\"status\":\"$2\"" /tmp/doctor.json && return 0

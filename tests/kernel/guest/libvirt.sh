@@ -13,9 +13,6 @@ LVPID=$LV/libvirtd.pid
 mkdir -p "$LV"
 
 virsh() { timeout 600 /usr/bin/virsh -c qemu:///system "$@"; }
-override_of() { cat "/sys/bus/pci/devices/$1/driver_override"; }
-drivers() { for _a; do printf '%s ' "$(driver_of "$_a")"; done; }
-journal_of() { cat "$STATE/$1.journal" 2>/dev/null || echo "(no journal)"; }
 # Everything a refusal must leave as it was: drivers, overrides, journals.
 snapshot() {
     for _a; do printf '%s=%s/%s ' "$_a" "$(driver_of "$_a")" "$(override_of "$_a")"; done

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
+import java.util.function.Consumer;
 import onepci.sysfs.GroupFile;
 import onepci.sysfs.HostPaths;
 
@@ -28,23 +29,51 @@ public final class DevVfio {
     this.domain = domain;
   }
 
+  /** A node's group and mode, as they were before this call changed them. */
+  public record Was(Path node, int gid, int mode) {}
+
   public void ensure(int group) throws IOException {
+    ensure(group, was -> {});
+  }
+
+  /**
+   * Makes the node ready for QEMU.
+   *
+   * @param beforeChange told what the node had, before its group or mode is first changed
+   */
+  public void ensure(int group, Consumer<Was> beforeChange) throws IOException {
     Path node = paths.devVfioGroup(group);
     if (!Poll.until(() -> Files.exists(node), Boolean::booleanValue, WAIT_MILLIS, node.toString())) {
       throw new IOException(node + " did not appear after binding IOMMU group " + group
           + " to vfio-pci; fix: check 'dmesg' for vfio errors and that devtmpfs is mounted on /dev");
     }
     Optional<Integer> kvm = kvmGid();
+    int gid = ((Number) Files.getAttribute(node, "unix:gid")).intValue();
+    boolean wantGid = kvm.isPresent() && gid != kvm.get();
+    boolean wantMode = !PosixFilePermissions.toString(Files.getPosixFilePermissions(node)).equals("rw-rw-rw-");
+    if (wantGid || wantMode) {
+      beforeChange.accept(new Was(node, gid, ((Number) Files.getAttribute(node, "unix:mode")).intValue() & 07777));
+    }
     if (kvm.isEmpty()) {
       log.action(domain, "warning: no group 'kvm' in " + paths.etcGroup() + "; " + node + " keeps its owner group");
-    } else if (((Number) Files.getAttribute(node, "unix:gid")).intValue() != kvm.get()) {
+    } else if (wantGid) {
       Files.setAttribute(node, "unix:gid", kvm.get());
       log.action(domain, node + ": group kvm");
     }
-    if (!PosixFilePermissions.toString(Files.getPosixFilePermissions(node)).equals("rw-rw-rw-")) {
+    if (wantMode) {
       Files.setPosixFilePermissions(node, PosixFilePermissions.fromString("rw-rw-rw-"));
       log.action(domain, node + ": mode 0666");
     }
+  }
+
+  /** Gives a node back the group and mode it had; nothing when the node has gone since. */
+  public void restore(Was was) throws IOException {
+    if (!Files.exists(was.node())) {
+      return;
+    }
+    Files.setAttribute(was.node(), "unix:mode", was.mode());
+    Files.setAttribute(was.node(), "unix:gid", was.gid());
+    log.action(domain, was.node() + ": back to mode " + String.format("%04o", was.mode()) + ", group " + was.gid());
   }
 
   /** The gid of group {@code kvm}, from {@code /etc/group} under the root. */

@@ -1,6 +1,9 @@
 package onepci.vfio;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
@@ -8,7 +11,8 @@ import onepci.sysfs.PciAddress;
 
 /**
  * What prepare will do, decided before anything is touched: every member of every IOMMU group the
- * domain's devices are in, in address order, each with its action.
+ * domain's devices are in, each with its action; group by group, in the order the domain first
+ * names a device of each group, and in address order within a group.
  */
 public record Plan(String domain, List<Member> members) {
 
@@ -38,6 +42,13 @@ public record Plan(String domain, List<Member> members) {
 
   public List<Member> toBind() {
     return members.stream().filter(m -> m.action() == Action.BIND).toList();
+  }
+
+  /** The members group by group, in the plan's order: the order prepare takes the groups in. */
+  public Map<Integer, List<Member>> byGroup() {
+    Map<Integer, List<Member>> out = new LinkedHashMap<>();
+    members.forEach(m -> out.computeIfAbsent(m.group(), g -> new ArrayList<>()).add(m));
+    return out;
   }
 
   public SortedSet<Integer> groups() {

@@ -3,11 +3,12 @@ package onepci.vfio;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
+import java.util.TreeSet;
 import onepci.io.IoFailure;
 import onepci.sysfs.DeviceReadException;
 import onepci.sysfs.HostPaths;
@@ -66,7 +67,8 @@ public final class Planner {
     List<Refusal> refusals = new ArrayList<>();
     Set<PciAddress> wanted = new LinkedHashSet<>(requested);
     HostUsage usage = usage();
-    TreeMap<Integer, List<PciAddress>> groups = new TreeMap<>();
+    // groups in the order the domain first names a device of them: the order they are bound in
+    LinkedHashMap<Integer, List<PciAddress>> groups = new LinkedHashMap<>();
     for (PciAddress a : wanted) {
       Optional<Integer> g = groupOf(a, refusals);
       if (g.isPresent()) {
@@ -84,7 +86,7 @@ public final class Planner {
         }
       }
     }
-    TreeMap<PciAddress, Plan.Member> members = new TreeMap<>();
+    List<Plan.Member> members = new ArrayList<>();
     for (var g : groups.entrySet()) {
       List<PciAddress> all;
       try {
@@ -93,17 +95,17 @@ public final class Planner {
         refusals.add(new Refusal(g.getValue().get(0), "IOMMU group " + g.getKey() + " cannot be read: " + IoFailure.describe(e), IOMMU_FIX));
         continue;
       }
-      for (PciAddress m : all) {
+      for (PciAddress m : new TreeSet<>(all)) {
         Optional<Plan.Member> x = member(m, g.getKey(), wanted.contains(m), own, others, usage, refusals);
         if (x.isPresent()) {
-          members.put(m, x.get());
+          members.add(x.get());
         }
       }
     }
     if (!refusals.isEmpty()) {
       throw new RefusedException(refusals);
     }
-    return new Plan(domain, new ArrayList<>(members.values()));
+    return new Plan(domain, members);
   }
 
   /**

@@ -102,51 +102,71 @@ public final class VfioEngine {
     }
   }
 
+  /** One change this call made, and how it is undone. */
+  private sealed interface Change {}
+
+  /** A device moved to vfio-pci: given back what its journal entry says it had. */
+  private record Bound(JournalEntry entry) implements Change {}
+
+  /** A {@code /dev/vfio} node that was there before this call, given a new group or mode. */
+  private record NodeChanged(DevVfio.Was was) implements Change {}
+
+  /**
+   * Carries out a plan group by group, in the plan's order: each member of a group to vfio-pci
+   * (journaled before its first write), then the group's {@code /dev/vfio} node, then the next
+   * group. Every change is recorded as it is made; on a failure they are undone last first.
+   */
   private int execute(Plan plan, Journal own) throws IOException {
     String domain = plan.domain();
     Binder binder = new Binder(paths, kernel.writes(), log, domain, Optional.empty());
-    List<JournalEntry> changed = new ArrayList<>();
+    DevVfio dev = new DevVfio(paths, log, domain);
+    List<Change> changes = new ArrayList<>();
     List<PciAddress> added = new ArrayList<>();
     try {
       if (!plan.toBind().isEmpty()) {
         loadVfioPci(domain);
       }
-      for (Plan.Member m : plan.members()) {
-        Optional<JournalEntry> had = own.find(m.address());
-        switch (m.action()) {
-          case BRIDGE, ALREADY_BOUND -> {}
-          case KEEP -> {
-            if (had.isEmpty()) {
-              added.add(m.address());
-              own.put(new JournalEntry(m.address(), m.group(), false, m.driver(), m.override()));
-              log.action(domain, m.address() + ": held as it is (" + m.driver().orElse("unbound") + ")");
+      for (var group : plan.byGroup().entrySet()) {
+        boolean nodeWasThere = Files.exists(paths.devVfioGroup(group.getKey()));
+        for (Plan.Member m : group.getValue()) {
+          Optional<JournalEntry> had = own.find(m.address());
+          switch (m.action()) {
+            case BRIDGE, ALREADY_BOUND -> {}
+            case KEEP -> {
+              if (had.isEmpty()) {
+                added.add(m.address());
+                own.put(new JournalEntry(m.address(), m.group(), false, m.driver(), m.override()));
+                log.action(domain, m.address() + ": held as it is (" + m.driver().orElse("unbound") + ")");
+              }
             }
-          }
-          case BIND -> {
-            // a device an earlier prepare bound keeps the original state that prepare saw
-            JournalEntry e = had.filter(JournalEntry::bound)
-                .orElse(new JournalEntry(m.address(), m.group(), true, m.driver(), m.override()));
-            if (had.isEmpty()) {
-              added.add(m.address());
+            case BIND -> {
+              // a device an earlier prepare bound keeps the original state that prepare saw
+              JournalEntry e = had.filter(JournalEntry::bound)
+                  .orElse(new JournalEntry(m.address(), m.group(), true, m.driver(), m.override()));
+              if (had.isEmpty()) {
+                added.add(m.address());
+              }
+              own.put(e);
+              changes.add(new Bound(e));
+              binder.bind(m.address(), m.group());
             }
-            own.put(e);
-            changed.add(e);
-            binder.bind(m.address(), m.group());
           }
         }
-      }
-      DevVfio dev = new DevVfio(paths, log, domain);
-      for (int g : plan.groups()) {
-        if (plan.members().stream().anyMatch(m -> m.group() == g && m.action() != Plan.Action.BRIDGE)) {
-          dev.ensure(g);
+        if (group.getValue().stream().anyMatch(m -> m.action() != Plan.Action.BRIDGE)) {
+          // a node this call made goes with the group's last vfio-pci device; one that was there is put back
+          dev.ensure(group.getKey(), was -> {
+            if (nodeWasThere) {
+              changes.add(new NodeChanged(was));
+            }
+          });
         }
       }
     } catch (IOException failure) {
       log.say(domain + ": failed: " + IoFailure.describe(failure));
-      rollback(domain, own, changed, added, failure);
+      rollback(domain, own, changes, added, failure);
       return FAILED;
     }
-    if (!changed.isEmpty()) {
+    if (changes.stream().anyMatch(c -> c instanceof Bound)) {
       new MonitorSignal(paths, kernel.signals(), log).send(domain);
     }
     log.action(domain, "prepared " + plan.members().stream().filter(m -> m.requested()).map(m -> m.address().toString()).toList()
@@ -166,14 +186,28 @@ public final class VfioEngine {
     }
   }
 
-  /** Undoes this call's changes, last first; what cannot be undone stays in the journal for release. */
-  private void rollback(String domain, Journal own, List<JournalEntry> changed, List<PciAddress> added, IOException failure)
+  /**
+   * Undoes this call's changes, last first, and only those: devices and nodes that were as wanted
+   * before stay as they are. What cannot be undone stays in the journal for release.
+   */
+  private void rollback(String domain, Journal own, List<Change> changes, List<PciAddress> added, IOException failure)
       throws IOException {
     Set<PciAddress> left = new TreeSet<>();
-    List<JournalEntry> undo = new ArrayList<>(changed);
+    List<Change> undo = new ArrayList<>(changes);
     Collections.reverse(undo);
     Binder binder = new Binder(paths, kernel.writes(), log, domain, Optional.empty());
-    for (JournalEntry e : undo) {
+    DevVfio dev = new DevVfio(paths, log, domain);
+    boolean restored = false;
+    for (Change c : undo) {
+      if (c instanceof NodeChanged n) {
+        try {
+          dev.restore(n.was());
+        } catch (IOException x) {
+          log.say(domain + ": rollback failed: " + IoFailure.describe(x));
+        }
+        continue;
+      }
+      JournalEntry e = ((Bound) c).entry();
       if (failure instanceof DeviceHungException h && h.device().equals(e.address())) {
         log.say(domain + ": " + e.address() + " left as it is until the hung write returns; it stays in " + own.file());
         left.add(e.address());
@@ -182,6 +216,7 @@ public final class VfioEngine {
       try {
         log.action(domain, "rolling back " + e.address());
         binder.restore(e);
+        restored = true;
       } catch (IOException x) {
         log.say(domain + ": rollback failed: " + IoFailure.describe(x));
         left.add(e.address());
@@ -194,7 +229,7 @@ public final class VfioEngine {
     }
     if (!left.isEmpty()) {
       log.say(domain + ": not restored: " + left + "; once fixed, run: one-pci vfio release --domain " + domain);
-    } else if (!changed.isEmpty()) {
+    } else if (restored) {
       new MonitorSignal(paths, kernel.signals(), log).send(domain);
     }
   }

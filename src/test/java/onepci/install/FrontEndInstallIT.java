@@ -45,7 +45,11 @@ class FrontEndInstallIT {
   Path frontEnd;
   Path remotes;
   Path system;
+  /** Stands for /usr/bin: where the front-end's one-pci command goes (--bin). */
+  Path bin;
   String owner;
+  /** What install.sh says of the command's owner: root's when it runs as root. */
+  String commandOwner;
   InstallScript script;
 
   @BeforeEach
@@ -60,7 +64,10 @@ class FrontEndInstallIT {
     write(remotes.resolve("etc/im/kvm-probes.d/pci.conf"), SITE_CONF, "rw-r-----");
     // as root, the files are given to a user that is not us, as they would be to oneadmin
     owner = isRoot() ? "65534:65534" : uid() + ":" + gid();
-    script = InstallScript.repo().env("ONE_PCI_OWNER", owner);
+    commandOwner = isRoot() ? ", owner root:root)" : ")";
+    bin = frontEnd.resolve("bin");
+    // never the real /usr/bin
+    script = InstallScript.repo().env("ONE_PCI_OWNER", owner).withArgs("--bin", bin.toString());
   }
 
   static void write(Path p, String content, String mode) throws IOException {
@@ -114,10 +121,12 @@ class FrontEndInstallIT {
                 + "remove " + r("im/kvm-probes.d/host/system/pci.rb") + "\n"
                 + r("etc/im/kvm-probes.d/pci.conf") + ": keeping the site's settings; adding the keys it lacks: short_address nvidia_vendors\n"
                 + "replace " + r("etc/im/kvm-probes.d/pci.conf") + " (mode 640)\n"
-                + "one-pci installed in " + remotes + ": 5 change(s), recorded in " + frontEnd.resolve(".one-pci-install/remotes") + " for --uninstall\n"
+                + "add " + bin.resolve("one-pci") + " (mode 755" + commandOwner + "\n"
+                + "one-pci installed in " + remotes + ": 6 change(s), recorded in " + frontEnd.resolve(".one-pci-install/remotes") + " for --uninstall\n"
                 + "next, on the front-end as oneadmin:\n"
                 + "  onehost sync -f               pushes the probe to every host's /var/tmp/one\n"
                 + "  onehost forceupdate <host>    runs the probes on <host> now (once per KVM host)\n"
+                + "  one-pci --help                the one-pci command here (runs the probe's jar as you; not as root)\n"
                 + "and on each KVM host, as root, from this checkout: ./install.sh --host\n");
     assertThat(executables(system)).containsExactly("cpu.sh", "pci-probe");
     assertThat(system.resolve("pci-probe")).hasSameBinaryContentAs(Path.of("probe/pci-probe"));
@@ -180,16 +189,137 @@ class FrontEndInstallIT {
     assertThat(run.status()).as(run.err()).isZero();
     assertThat(run.out())
         .isEqualTo(
-            "restore " + r("etc/im/kvm-probes.d/pci.conf") + "\n"
+            "remove " + bin.resolve("one-pci") + "\n"
+                + "restore " + r("etc/im/kvm-probes.d/pci.conf") + "\n"
                 + "restore " + r("im/kvm-probes.d/host/system/pci.rb") + "\n"
                 + "remove " + r("im/kvm-probes.d/host/one-pci-stock/pci.rb") + "\n"
                 + "remove " + r("im/kvm-probes.d/host/system/one-pci.jar") + "\n"
                 + "remove " + r("im/kvm-probes.d/host/system/pci-probe") + "\n"
+                + "remove folder " + bin + "\n"
                 + "remove folder " + r("im/kvm-probes.d/host/one-pci-stock") + "\n"
                 + "one-pci uninstalled from " + remotes + "\n"
                 + "next, on the front-end as oneadmin: onehost sync -f, then onehost forceupdate <host> for each KVM host\n");
     // file times too: the restored files are the saved copies, not rewritten look-alikes
     assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
+  }
+
+  /** What install.sh writes as the front-end's command: frontend/one-pci, this tree and host/java.sh written in. */
+  String expectedCommand() throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (String line : Files.readAllLines(Path.of("frontend/one-pci"))) {
+      if (line.startsWith("REMOTES=")) {
+        sb.append("REMOTES='").append(remotes).append("'\n");
+      } else if (line.startsWith("# @java.sh@")) {
+        sb.append(Files.readString(Path.of("host/java.sh")));
+      } else {
+        sb.append(line).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Runs the installed one-pci command as the user who owns the remotes tree (as oneadmin would:
+   * setpriv to that user when the test runs as root), or as root.
+   */
+  Run command(boolean asTreeOwner, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    if (asTreeOwner && isRoot()) {
+      String[] ids = owner.split(":");
+      cmd.addAll(List.of("setpriv", "--reuid", ids[0], "--regid", ids[1], "--clear-groups"));
+      // the scratch folders on the way must be open to that user, as /var/lib/one is to oneadmin
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    cmd.addAll(List.of("dash", bin.resolve("one-pci").toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.environment().keySet().removeIf(name -> name.startsWith("ONE_PCI_"));
+    pb.environment().put("ONE_PCI_ROOT", tmp.toString()); // /tmp above it is sticky, as in the hook's tests
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    Process p = pb.start();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    return new Run(p.waitFor(), out, err);
+  }
+
+  /** The checkout's jar, run directly: what the installed command must print. */
+  static String jar(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", "target/one-pci.jar"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).isZero();
+    return out;
+  }
+
+  @Test
+  void theFrontEndCommandIsRootsOnItsPathAndRunsThisTreesJarAsOneadmin() throws Exception {
+    install();
+    Path command = bin.resolve("one-pci");
+
+    assertThat(Files.readString(command)).isEqualTo(expectedCommand());
+    assertThat(mode(command)).isEqualTo("rwxr-xr-x");
+    assertThat(Files.getAttribute(command, "unix:uid")).isEqualTo(uid()); // root's when installed by root
+    assertThat(Files.readString(command)).contains("\nREMOTES='" + remotes + "'\n").contains("\none_pci_find_java() {");
+
+    Run version = command(true, "--version");
+    assertThat(version.status()).as(version.err()).isZero();
+    assertThat(version.out()).matches("one-pci \\S+ \\([0-9a-f]+\\)\n").isEqualTo(jar("--version"));
+    assertThat(version.err()).isEmpty();
+    Run help = command(true, "--help");
+    assertThat(help.status()).as(help.err()).isZero();
+    assertThat(help.out()).startsWith("usage: one-pci COMMAND [OPTIONS]\n").isEqualTo(jar("--help"));
+    Run templateHelp = command(true, "template", "--help");
+    assertThat(templateHelp.status()).as(templateHelp.err()).isZero();
+    assertThat(templateHelp.out()).startsWith("usage: one-pci template ADDRESS").isEqualTo(jar("template", "--help"));
+    // the site's pci.conf, checked by the probe the hosts run, before onehost sync pushes it
+    Path conf = remotes.resolve("etc/im/kvm-probes.d/pci.conf");
+    write(conf, ":filter: 0:0\n", "rw-r--r--");
+    Run check = command(true, "probe", "--config", conf.toString(), "--sysfs-root", FakeSysfs.create(tmp.resolve("host")).root().toString());
+    assertThat(check.status()).isEqualTo(1);
+    assertThat(check.out()).isEmpty();
+    assertThat(check.err()).startsWith("one-pci probe: Invalid configuration " + conf + ": line 1");
+  }
+
+  @Test
+  void asRootTheFrontEndCommandRefusesTheJarOneadminOwns() throws Exception {
+    assertThat(isRoot()).as("a tree owned by another user needs root: run this test as root (CI does)").isTrue();
+    install();
+    Path jar = system.resolve("one-pci.jar");
+
+    Run run = command(false, "--version");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.out()).isEmpty();
+    assertThat(run.err())
+        .isEqualTo("one-pci: refusing to run " + jar + ": " + jar + " is owned by nobody (uid 65534) with mode 644; one-pci runs only what"
+            + " no one but you or root can change; fix: run one-pci as nobody, who owns it: sudo -u nobody one-pci ...\n");
+  }
+
+  @Test
+  void withoutTheJarTheFrontEndCommandSaysWhatToRun() throws Exception {
+    install();
+    Files.delete(system.resolve("one-pci.jar"));
+
+    Run run = command(true, "--version");
+
+    assertThat(run.status()).isEqualTo(1);
+    assertThat(run.err())
+        .isEqualTo("one-pci: " + system.resolve("one-pci.jar") + " not found: run install.sh on the front-end (it puts the probe and its jar there)\n");
+  }
+
+  @Test
+  void aRemotesPathWithAQuoteIsWrittenIntoTheCommandSafely() throws Exception {
+    Path odd = frontEnd.resolve("it's remotes");
+    Path oddSystem = Files.createDirectories(odd.resolve("im/kvm-probes.d/host/system"));
+    write(oddSystem.resolve("pci.rb"), STOCK_PCI_RB, "rwxr-xr-x");
+
+    Run run = script.run("--remotes", odd.toString());
+
+    assertThat(run.status()).as(run.err()).isZero();
+    Run version = command(true, "--version");
+    assertThat(version.status()).as(version.err()).isZero();
+    assertThat(Files.readString(bin.resolve("one-pci"))).contains("\nREMOTES='" + frontEnd + "/it'\\''s remotes'\n");
   }
 
   @Test
@@ -350,7 +480,8 @@ class FrontEndInstallIT {
                 + "would remove " + r("im/kvm-probes.d/host/system/pci.rb") + "\n"
                 + r("etc/im/kvm-probes.d/pci.conf") + ": keeping the site's settings; adding the keys it lacks: short_address nvidia_vendors\n"
                 + "would replace " + r("etc/im/kvm-probes.d/pci.conf") + " (mode 640)\n"
-                + "dry run: 5 change(s) would be made; nothing was changed\n");
+                + "would add " + bin.resolve("one-pci") + " (mode 755" + commandOwner + "\n"
+                + "dry run: 6 change(s) would be made; nothing was changed\n");
     assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
   }
 
@@ -364,11 +495,13 @@ class FrontEndInstallIT {
     assertThat(run.status()).as(run.err()).isZero();
     assertThat(run.out())
         .isEqualTo(
-            "would restore " + r("etc/im/kvm-probes.d/pci.conf") + "\n"
+            "would remove " + bin.resolve("one-pci") + "\n"
+                + "would restore " + r("etc/im/kvm-probes.d/pci.conf") + "\n"
                 + "would restore " + r("im/kvm-probes.d/host/system/pci.rb") + "\n"
                 + "would remove " + r("im/kvm-probes.d/host/one-pci-stock/pci.rb") + "\n"
                 + "would remove " + r("im/kvm-probes.d/host/system/one-pci.jar") + "\n"
                 + "would remove " + r("im/kvm-probes.d/host/system/pci-probe") + "\n"
+                + "would remove folder " + bin + " (when empty)\n"
                 + "would remove folder " + r("im/kvm-probes.d/host/one-pci-stock") + " (when empty)\n"
                 + "would remove the record " + frontEnd.resolve(".one-pci-install/remotes") + "\n"
                 + "dry run: nothing was changed\n");
@@ -376,7 +509,7 @@ class FrontEndInstallIT {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"launcher", "jar", "stock", "conf", "commit"})
+  @ValueSource(strings = {"launcher", "jar", "stock", "conf", "command", "commit"})
   void aRunThatFailsHalfWayUndoesItsChanges(String step) throws Exception {
     Map<String, String> pristine = TreeSnapshot.withTimes(frontEnd);
 
@@ -416,7 +549,7 @@ class FrontEndInstallIT {
     assertThat(next.err())
         .contains("install.sh: an earlier run stopped half-way; undoing what it changed first\n")
         .endsWith("install.sh: rolled back: " + remotes + " is as it was before the run that stopped\n");
-    assertThat(next.out()).contains("one-pci installed in " + remotes + ": 5 change(s)");
+    assertThat(next.out()).contains("one-pci installed in " + remotes + ": 6 change(s)");
     assertThat(install("--uninstall").status()).isZero();
     assertThat(TreeSnapshot.withTimes(frontEnd)).isEqualTo(pristine);
   }
@@ -514,6 +647,15 @@ class FrontEndInstallIT {
     try (Stream<Path> s = Files.list(tmp)) {
       assertThat(s.map(p -> p.getFileName().toString()).sorted()).containsExactly("elsewhere", "var-lib-one");
     }
+  }
+
+  @Test
+  void binIsForTheFrontEndOnly() {
+    Run run = InstallScript.repo().run("--host", "--root", tmp.toString(), "--bin", bin.toString());
+
+    assertThat(run.status()).isEqualTo(64);
+    assertThat(run.err()).startsWith("install.sh: --bin is for the front-end; a host install puts the command in ROOT/usr/sbin\nusage: install.sh ");
+    assertThat(bin).doesNotExist();
   }
 
   @Test

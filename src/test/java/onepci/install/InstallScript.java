@@ -20,11 +20,13 @@ public final class InstallScript {
   private final Path script;
   private final Map<String, String> env;
   private final List<String> prefix;
+  private final List<String> first;
 
-  private InstallScript(Path script, Map<String, String> env, List<String> prefix) {
+  private InstallScript(Path script, Map<String, String> env, List<String> prefix, List<String> first) {
     this.script = script;
     this.env = Map.copyOf(env);
     this.prefix = List.copyOf(prefix);
+    this.first = List.copyOf(first);
   }
 
   /** The checkout's own install.sh. */
@@ -34,27 +36,35 @@ public final class InstallScript {
 
   /** A copy of install.sh elsewhere (a checkout missing some file). */
   public static InstallScript at(Path script) {
-    return new InstallScript(script, Map.of(), List.of());
+    return new InstallScript(script, Map.of(), List.of(), List.of());
   }
 
   /** The same script with one more environment variable set for its runs. */
   public InstallScript env(String name, String value) {
     Map<String, String> more = new HashMap<>(env);
     more.put(name, value);
-    return new InstallScript(script, more, prefix);
+    return new InstallScript(script, more, prefix, first);
   }
 
   /** The same script run through a wrapper command (setpriv to drop root, say). */
   public InstallScript via(String... command) {
     List<String> more = new ArrayList<>(List.of(command));
     more.addAll(prefix);
-    return new InstallScript(script, env, more);
+    return new InstallScript(script, env, more, first);
+  }
+
+  /** The same script given these arguments before the ones of each run (a scratch --bin, say). */
+  public InstallScript withArgs(String... args) {
+    List<String> more = new ArrayList<>(first);
+    more.addAll(List.of(args));
+    return new InstallScript(script, env, prefix, more);
   }
 
   public Run run(String... args) {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add("dash");
     cmd.add(script.toString());
+    cmd.addAll(first);
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd);
     pb.environment().keySet().removeIf(name -> name.startsWith("ONE_PCI_"));

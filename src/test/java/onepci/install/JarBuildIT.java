@@ -39,6 +39,7 @@ class JarBuildIT {
     copy(InstallScript.REPO_SCRIPT, checkout.resolve("install.sh"));
     copy(Path.of("probe/pci-probe"), checkout.resolve("probe/pci-probe"));
     copy(Path.of("host/java.sh"), checkout.resolve("host/java.sh"));
+    copy(Path.of("frontend/one-pci"), checkout.resolve("frontend/one-pci"));
     copy(Path.of("remotes/etc/im/kvm-probes.d/pci.conf"), checkout.resolve("remotes/etc/im/kvm-probes.d/pci.conf"));
     write(checkout.resolve("pom.xml"), "<project/>\n", BEFORE);
     write(checkout.resolve("src/main/java/Main.java"), "class Main {}\n", BEFORE);
@@ -46,7 +47,9 @@ class JarBuildIT {
     Files.createDirectories(remotes.resolve("im/kvm-probes.d/host/system"));
     mvnLog = tmp.resolve("mvn.log");
     Path bin = Files.createDirectories(tmp.resolve("bin"));
-    script = InstallScript.at(checkout.resolve("install.sh")).env("PATH", bin + ":" + System.getenv("PATH"));
+    // the front-end's one-pci command goes to a scratch folder, never the real /usr/bin
+    script = InstallScript.at(checkout.resolve("install.sh")).env("PATH", bin + ":" + System.getenv("PATH"))
+        .withArgs("--bin", tmp.resolve("one/bin").toString());
     fakeMvn(0);
   }
 

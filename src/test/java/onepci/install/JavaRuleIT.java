@@ -31,7 +31,7 @@ class JavaRuleIT {
   static final Path COMMAND = Path.of("host/one-pci").toAbsolutePath();
   static final Path LAUNCHER = Path.of("probe/pci-probe").toAbsolutePath();
   static final Path JAR = Path.of("target/one-pci.jar").toAbsolutePath();
-  static final List<String> SHIPPED = List.of("driver-hooks/qemu", "host/one-pci", "host/java.sh", "install.sh", "probe/pci-probe");
+  static final List<String> SHIPPED = List.of("driver-hooks/qemu", "host/one-pci", "frontend/one-pci", "host/java.sh", "install.sh", "probe/pci-probe");
 
   @TempDir Path tmp;
   Path jvms;
@@ -251,12 +251,13 @@ class JavaRuleIT {
     assertThat(flags).containsExactly("host/java.sh", "probe/pci-probe");
   }
 
-  /** The hook and the command check what they run with the same words. */
+  /** The hook and the commands (host and front-end) check what they run with the same words. */
   @Test
-  void theHookAndTheCommandHoldTheSameTrustCheck() throws Exception {
+  void theHookAndTheCommandsHoldTheSameTrustCheck() throws Exception {
     String hook = block(Files.readString(HOOK));
     assertThat(hook).contains("trusted() {").contains("stat -L");
     assertThat(block(Files.readString(COMMAND))).isEqualTo(hook);
+    assertThat(block(Files.readString(Path.of("frontend/one-pci")))).isEqualTo(hook);
   }
 
   static String block(String script) {
